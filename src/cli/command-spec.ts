@@ -1,0 +1,64 @@
+import type { Reporter } from "./output.ts";
+
+/** How a value is typed in `--schema` output (cli.md §5). */
+export type ArgType = "path" | "string" | "boolean" | "integer";
+
+/** One option or positional of a command. Specs are data: help, schema and parsing read them. */
+export interface ArgSpec {
+  /** `--out`, or the positional's name (`request_zip`). */
+  name: string;
+  /** Short or long aliases (`-o`, `--expected-fingerprint`). */
+  aliases?: string[];
+  /** Key in the parsed options object (camelCase). */
+  key: string;
+  type: ArgType;
+  positional?: boolean;
+  required?: boolean;
+  metavar?: string;
+  description: string;
+  default?: string | number | boolean;
+  /** Converts the raw text, throwing an Error whose message is argparse-style (`value must be >= 1`). */
+  parse?: (raw: string) => unknown;
+  /** Hidden from help and schema (legacy `--output`). */
+  hidden?: boolean;
+}
+
+/** What a command action receives besides its options. */
+export interface CommandContext {
+  reporter: Reporter;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** A command: words, help text, arguments and a lazily loaded action. */
+export interface CommandSpec {
+  /** `["cert", "approve"]` or `["package"]`. */
+  words: string[];
+  summary: string;
+  description: string;
+  args: ArgSpec[];
+  examples: string[];
+  /** Loads and runs the action; returns nothing, prints through the reporter. */
+  run: (options: Record<string, unknown>, context: CommandContext) => Promise<void>;
+}
+
+/** The argparse-style name of an arg for messages: `-p/--participant`, `--out`, `request_zip`. */
+export function displayName(arg: ArgSpec): string {
+  if (arg.positional) return arg.name;
+  const shorts = (arg.aliases ?? []).filter((a) => !a.startsWith("--"));
+  return [...shorts, arg.name].join("/");
+}
+
+/** Integer >= 1 parser with the reference's message (validation.md §4.1 row 1). */
+export function positiveInt(raw: string): number {
+  if (!/^[+-]?\d+$/.test(raw.trim())) throw new Error(`invalid int value: '${raw}'`);
+  const n = Number.parseInt(raw, 10);
+  if (n < 1) throw new Error("value must be >= 1");
+  return n;
+}
+
+/** Two-digit deploy version parser (validation.md §4.1 row 1). */
+export function deployVersion(raw: string): string {
+  if (!/^[0-9]{2}$/.test(raw)) throw new Error("version must be exactly two digits, for example 00");
+  return raw;
+}

@@ -1,0 +1,57 @@
+import type { CommandSpec } from "../command-spec.ts";
+import { nodeEnv } from "../node-env.ts";
+
+/** `nvflare cert request`: key, CSR and request zip for one participant (validation.md §4.2). */
+export const certRequest: CommandSpec = {
+  words: ["cert", "request"],
+  summary: "create a private key, CSR and request zip",
+  description:
+    "Create a private key (0600, never leaves this machine), a CSR and <name>.request.zip for the participant defined in a one-participant YAML file. Send only the request zip to the Project Admin.",
+  args: [
+    {
+      name: "--participant",
+      aliases: ["-p"],
+      key: "participant",
+      type: "path",
+      required: true,
+      metavar: "PARTICIPANT",
+      description: "participant definition file",
+    },
+    {
+      name: "--out",
+      key: "out",
+      type: "path",
+      metavar: "OUTPUT_DIR",
+      description: "request folder (default: ./<name>)",
+    },
+    {
+      name: "--force",
+      key: "force",
+      type: "boolean",
+      description: "regenerate: new key and request id; the old key and CSR move to .bak/",
+    },
+  ],
+  examples: [
+    "nvflare cert request --participant hospital-a.yaml",
+    "nvflare cert request -p server.yaml --out ./server-request",
+  ],
+  async run(options, { reporter, cwd, env }) {
+    const { requestCert } = await import("../../node/request-cert.ts");
+    const result = await requestCert(
+      {
+        participant: options.participant as string,
+        out: options.out as string | undefined,
+        force: options.force === true,
+      },
+      nodeEnv(cwd, env, (line) => reporter.note(line)),
+    );
+    reporter.result({
+      name: result.name,
+      project: result.project,
+      request_zip: result.requestZip,
+      request_id: result.requestId,
+      audit: result.audit,
+      next_step: `Send ${result.name}.request.zip to your Project Admin.`,
+    });
+  },
+};

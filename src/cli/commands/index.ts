@@ -1,0 +1,8 @@
+import type { CommandSpec } from "../command-spec.ts";
+import { certApprove } from "./cert-approve.ts";
+import { certInit } from "./cert-init.ts";
+import { certRequest } from "./cert-request.ts";
+import { packageKit } from "./package.ts";
+
+/** Every command, in help order. Specs are light; each action imports its work lazily. */
+export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, packageKit];

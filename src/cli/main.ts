@@ -1,0 +1,132 @@
+import { FlareError } from "../core/errors/flare-error.ts";
+import { extractGlobals, parseCommandArgs, UsageError } from "./args.ts";
+import type { CommandSpec } from "./command-spec.ts";
+import { COMMANDS } from "./commands/index.ts";
+import { helpText, schemaDocument, usageData } from "./help.ts";
+import { processStreams, Reporter, type Streams } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+/** How one CLI run ended. */
+export interface RunOutcome {
+  exitCode: number;
+}
+
+const TOP_HELP = `usage: nvflare [--format {txt,json}] [--version] <command> ...
+
+Distributed provisioning for NVIDIA FLARE: every participant keeps its own private key.
+
+commands:
+  cert init       create the project root CA (Project Admin)
+  cert request    create a private key, CSR and request zip (participant)
+  cert approve    verify a request zip and sign it (Project Admin)
+  package         verify a signed zip and write the startup kit (participant)
+
+Run 'nvflare <command> -h' for the options of a command.
+`;
+
+function findCommand(rest: string[]): {
+  spec: CommandSpec | undefined;
+  argv: string[];
+  group: string | undefined;
+} {
+  for (const spec of COMMANDS) {
+    if (spec.words.every((word, i) => rest[i] === word))
+      return { spec, argv: rest.slice(spec.words.length), group: undefined };
+  }
+  return { spec: undefined, argv: rest, group: rest[0] };
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script), printing through `streams`. Never throws:
+ * a FlareError becomes its code and exit status, anything else INTERNAL_ERROR (exit 5).
+ */
+export async function runCli(
+  argv: string[],
+  context: { cwd: string; env: Record<string, string | undefined>; streams?: Streams },
+): Promise<RunOutcome> {
+  const globals = extractGlobals(argv);
+  const reporter = new Reporter(globals.format, context.streams ?? processStreams);
+  const { spec, argv: commandArgv, group } = findCommand(globals.rest);
+  try {
+    if (globals.formatError) throw new UsageError(globals.formatError, spec);
+    if (globals.version && !spec) {
+      reporter.raw(`flare-provision ${VERSION}\n`);
+      return { exitCode: 0 };
+    }
+    if (!spec) {
+      if (group === undefined || group === "-h" || group === "--help") {
+        reporter.raw(TOP_HELP);
+        return { exitCode: group === undefined ? 4 : 0 };
+      }
+      if (
+        group === "cert" &&
+        (globals.rest[1] === undefined || globals.rest[1] === "-h" || globals.rest[1] === "--help")
+      ) {
+        if (globals.rest[1] === undefined)
+          throw new FlareError("INVALID_ARGS", { detail: "cert subcommand required" });
+        reporter.raw(TOP_HELP);
+        return { exitCode: 0 };
+      }
+      throw new UsageError(
+        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'package')`,
+        undefined,
+      );
+    }
+    if (commandArgv.includes("--schema")) {
+      reporter.raw(`${JSON.stringify(schemaDocument(spec), null, 2)}\n`);
+      return { exitCode: 0 };
+    }
+    if (commandArgv.includes("-h") || commandArgv.includes("--help")) {
+      reporter.raw(helpText(spec));
+      return { exitCode: 0 };
+    }
+    const options = parseCommandArgs(spec, commandArgv);
+    await spec.run(options, { reporter, cwd: context.cwd, env: context.env });
+    return { exitCode: 0 };
+  } catch (error) {
+    return { exitCode: reportFailure(error, reporter, spec, context.env) };
+  }
+}
+
+function reportFailure(
+  error: unknown,
+  reporter: Reporter,
+  spec: CommandSpec | undefined,
+  env: Record<string, string | undefined>,
+): number {
+  if (error instanceof UsageError) {
+    const choices = spec ? [] : COMMANDS.map((c) => c.words.join(" "));
+    if (reporter.format === "json") {
+      reporter.error({
+        code: "INVALID_ARGS",
+        message: error.message,
+        hint: "Run with --help to see usage.",
+        exitCode: 4,
+        data: usageData(error.command ?? spec, choices),
+      });
+    } else {
+      reporter.error({
+        code: "INVALID_ARGS",
+        message: `Invalid arguments. \u2014 ${error.message}`,
+        hint: "Run with -h for usage.",
+        exitCode: 4,
+        preamble: `${error.command ? helpText(error.command) : TOP_HELP}\n`,
+      });
+    }
+    return 4;
+  }
+  if (error instanceof FlareError) {
+    reporter.error({ code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode });
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  reporter.error({
+    code: "INTERNAL_ERROR",
+    message: `An unexpected error occurred. \u2014 ${detail}`,
+    hint: "This is a bug in flare-provision; rerun with FLARE_PROVISION_DEBUG=1 and report the stack trace.",
+    exitCode: 5,
+  });
+  if (env.FLARE_PROVISION_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
+  return 5;
+}

@@ -1,0 +1,221 @@
+/**
+ * The error-code catalogue: every code a command can emit, its exit class and its
+ * default message and hint (spec validation.md §6, cli.md §7). Exit 1 = operational
+ * failure, 4 = invalid input or trust failure, 5 = a bug.
+ */
+export const ERROR_CODES = {
+  INVALID_ARGS: { exit: 4, message: "Invalid arguments.", hint: "Run the command with -h for usage." },
+  INVALID_NAME: {
+    exit: 4,
+    message: "Invalid name.",
+    hint: "The name must be 64 characters or fewer and must not contain leading/trailing whitespace.",
+  },
+  INVALID_PROJECT_NAME: {
+    exit: 4,
+    message: "Invalid project name.",
+    hint: "Project name must start with a letter or digit and contain only letters, digits, hyphens, underscores, or dots.",
+  },
+  OUTPUT_DIR_NOT_WRITABLE: {
+    exit: 1,
+    message: "Cannot write to output directory.",
+    hint: "Check directory permissions or choose a different output directory.",
+  },
+  CERT_GENERATION_FAILED: {
+    exit: 1,
+    message: "Failed to generate certificate.",
+    hint: "Check that the platform's WebCrypto supports RSA-2048 key generation.",
+  },
+  CA_ALREADY_EXISTS: {
+    exit: 1,
+    message: "Root CA already exists.",
+    hint: "Use --force to overwrite, or choose a different output directory.",
+  },
+  CA_VERSION_ALREADY_EXISTS: {
+    exit: 4,
+    message: "Deploy version already exists in the CA directory.",
+    hint: "Use a new --deploy-version or a fresh output directory.",
+  },
+  CA_NOT_FOUND: {
+    exit: 1,
+    message: "No root CA found.",
+    hint: "Run 'nvflare cert init' first, or specify the correct --ca-dir.",
+  },
+  CA_LOAD_FAILED: {
+    exit: 1,
+    message: "Failed to load root CA material.",
+    hint: "Check that rootCA.pem, rootCA.key and ca.json are readable, valid and the key is unencrypted.",
+  },
+  REQUEST_ZIP_NOT_FOUND: {
+    exit: 1,
+    message: "Request zip not found.",
+    hint: "Provide the .request.zip file created by 'nvflare cert request'.",
+  },
+  INVALID_CSR: {
+    exit: 1,
+    message: "Invalid or corrupt CSR file.",
+    hint: "Create a new request with 'nvflare cert request'.",
+  },
+  CSR_GENERATION_FAILED: {
+    exit: 1,
+    message: "CSR generation failed.",
+    hint: "Check that the platform's WebCrypto supports RSA-2048 key generation.",
+  },
+  KEY_ALREADY_EXISTS: {
+    exit: 1,
+    message: "Private key already exists.",
+    hint: "Use --force to overwrite, or choose a different output directory.",
+  },
+  CERT_ALREADY_EXISTS: {
+    exit: 1,
+    message: "Signed certificate already exists.",
+    hint: "Use --force to overwrite.",
+  },
+  CERT_SIGNING_FAILED: {
+    exit: 1,
+    message: "Certificate signing failed.",
+    hint: "Check that the CA certificate is a valid, unexpired CA and its key is readable.",
+  },
+  PROJECT_CA_MISMATCH: {
+    exit: 4,
+    message: "Request project does not match the CA project.",
+    hint: "Use the CA directory for the same project as the request.",
+  },
+  PROJECT_PROFILE_MISMATCH: {
+    exit: 4,
+    message: "Request project does not match the project profile.",
+    hint: "Use the project_profile.yaml for the same federation as the request.",
+  },
+  SERVER_NAME_HOST_MISMATCH: {
+    exit: 4,
+    message: "Server participant name does not match project profile server.host.",
+    hint: "Set the participant name in your participant definition to match server.host in project_profile.yaml.",
+  },
+  INVALID_ROOTCA_FINGERPRINT: {
+    exit: 4,
+    message: "Invalid root CA fingerprint.",
+    hint: "Use the SHA256 fingerprint printed by 'nvflare cert init' or 'openssl x509 -fingerprint -sha256'.",
+  },
+  ROOTCA_FINGERPRINT_MISMATCH: {
+    exit: 4,
+    message: "Root CA fingerprint mismatch.",
+    hint: "Verify that the signed zip came from the intended Project Admin.",
+  },
+  SIGNED_ZIP_NOT_FOUND: {
+    exit: 1,
+    message: "Signed zip not found.",
+    hint: "Provide the .signed.zip returned by 'nvflare cert approve'.",
+  },
+  INVALID_SIGNED_ZIP: {
+    exit: 4,
+    message: "Invalid signed zip.",
+    hint: "Ask the Project Admin to regenerate the signed zip.",
+  },
+  SIGNED_ZIP_IDENTITY_CONFLICT: {
+    exit: 4,
+    message: "Signed zip identity conflict.",
+    hint: "Ask the Project Admin to regenerate the signed zip.",
+  },
+  CERT_TYPE_UNKNOWN: {
+    exit: 1,
+    message: "Unknown certificate type: the certificate type is missing or unrecognized.",
+    hint: "Use a signed zip produced by 'nvflare cert approve'.",
+  },
+  REQUEST_DIR_NOT_FOUND: {
+    exit: 1,
+    message: "Local request directory was not found.",
+    hint: "Use --request-dir to point to the folder created by 'nvflare cert request'.",
+  },
+  REQUEST_DIR_INCOMPLETE: {
+    exit: 1,
+    message: "The specified --request-dir is missing local request material.",
+    hint: "Provide the directory created by 'nvflare cert request'.",
+  },
+  REQUEST_DIR_MISMATCH: {
+    exit: 4,
+    message: "The specified --request-dir does not match the signed zip request_id.",
+    hint: "Use the directory created by 'nvflare cert request' for this signed zip.",
+  },
+  KEY_NOT_FOUND: {
+    exit: 1,
+    message: "Private key file not found.",
+    hint: "Provide the private key generated by 'nvflare cert request'.",
+  },
+  REQUEST_METADATA_NOT_FOUND: {
+    exit: 1,
+    message: "Local request metadata was not found.",
+    hint: "Use --request-dir to point to the folder created by 'nvflare cert request'.",
+  },
+  REQUEST_METADATA_INVALID: {
+    exit: 4,
+    message: "Local request metadata is invalid.",
+    hint: "Use the original request folder created by 'nvflare cert request'.",
+  },
+  REQUEST_METADATA_MISMATCH: {
+    exit: 4,
+    message: "Local request metadata does not match the signed zip.",
+    hint: "Use the signed zip returned for this request, or point --request-dir to the matching request folder.",
+  },
+  CERT_CHAIN_INVALID: {
+    exit: 1,
+    message: "Certificate is not signed by the root CA.",
+    hint: "Ask the Project Admin to sign the request with the same root CA that is in the signed zip.",
+  },
+  CERT_EXPIRED: {
+    exit: 1,
+    message: "Certificate expired.",
+    hint: "Request a new certificate from the Project Admin.",
+  },
+  KEY_INVALID: {
+    exit: 1,
+    message: "Failed to load private key.",
+    hint: "Use the original private key generated by 'nvflare cert request'.",
+  },
+  KEY_CERT_MISMATCH: {
+    exit: 1,
+    message: "The local private key does not match the signed certificate.",
+    hint: "Use the request directory that contains the key generated for this signed zip.",
+  },
+  LOCAL_SITE_INVALID: {
+    exit: 4,
+    message: "Invalid local participant definition.",
+    hint: "Use the original request folder created by 'nvflare cert request'.",
+  },
+  LOCAL_SITE_MISMATCH: {
+    exit: 4,
+    message: "Local participant definition does not match the signed zip.",
+    hint: "Use the original request folder created for this signed zip.",
+  },
+  LOCAL_SITE_UNSUPPORTED_FEATURE: {
+    exit: 4,
+    message: "Local participant definition uses a feature unsupported by distributed provisioning.",
+    hint: "Use centralized provisioning ('nvflare provision') for this feature.",
+  },
+  ROOTCA_LOAD_FAILED: {
+    exit: 4,
+    message: "Existing production directory contains an unreadable rootCA.pem.",
+    hint: "Inspect or remove the damaged rootCA.pem, or use a different --workspace.",
+  },
+  OUTPUT_DIR_EXISTS: {
+    exit: 1,
+    message: "Participant output already exists.",
+    hint: "Use --force to replace this participant output. --force does not bypass root CA mismatch checks.",
+  },
+  BUILD_FAILED: {
+    exit: 1,
+    message: "Kit assembly failed during provisioning.",
+    hint: "See error output above for details.",
+  },
+  INTERNAL_ERROR: {
+    exit: 5,
+    message: "An unexpected error occurred.",
+    hint: "This is a bug in flare-provision; rerun with FLARE_PROVISION_DEBUG=1 and report the stack trace.",
+  },
+} as const satisfies Record<string, { exit: 1 | 4 | 5; message: string; hint: string }>;
+
+/** Every stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The process exit status for a code. */
+export function exitCodeFor(code: ErrorCode): 1 | 4 | 5 {
+  return ERROR_CODES[code].exit;
+}

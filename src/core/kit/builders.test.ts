@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { isFlareError } from "../errors/flare-error.ts";
+import { resolveBuilders } from "./builders.ts";
+import type { ResolvedBuilders } from "./types.ts";
+
+const SFB = "nvflare.lighter.impl.static_file.StaticFileBuilder";
+const DEFAULTS = { configFolder: "", requireSignedJobs: null, dockerImage: null };
+
+const ok: [string, unknown, Partial<ResolvedBuilders>][] = [
+  ["an absent block", undefined, DEFAULTS],
+  ["a null block", null, DEFAULTS],
+  ["an empty list", [], DEFAULTS],
+  ["an empty mapping (falsy in the reference)", {}, DEFAULTS],
+  ["StaticFileBuilder without args", [{ path: SFB }], DEFAULTS],
+  ["StaticFileBuilder with null args", [{ path: SFB, args: null }], DEFAULTS],
+  [
+    "StaticFileBuilder args",
+    [{ path: SFB, args: { config_folder: "config", require_signed_jobs: false, docker_image: "img:1" } }],
+    { configFolder: "config", requireSignedJobs: false, dockerImage: "img:1" },
+  ],
+  [
+    "require_signed_jobs true",
+    [{ path: SFB, args: { require_signed_jobs: true } }],
+    { requireSignedJobs: true },
+  ],
+  [
+    "require_signed_jobs null",
+    [{ path: SFB, args: { require_signed_jobs: null } }],
+    { requireSignedJobs: null },
+  ],
+  ["an empty docker_image", [{ path: SFB, args: { docker_image: "" } }], { dockerImage: null }],
+  [
+    "unknown and inert StaticFileBuilder args",
+    [{ path: SFB, args: { app_validator: "x", download_job_url: "https://d.example.org/", colour: "blue" } }],
+    DEFAULTS,
+  ],
+  [
+    "the other stock builders, args ignored",
+    [
+      {
+        path: "nvflare.lighter.impl.workspace.WorkspaceBuilder",
+        args: { template_file: ["a.yml", "b.yml"] },
+      },
+      { path: "nvflare.lighter.impl.cert.CertBuilder" },
+      { path: "nvflare.lighter.impl.signature.SignatureBuilder" },
+    ],
+    DEFAULTS,
+  ],
+  [
+    "several StaticFileBuilders: the last one's config wins, the last docker_image stays",
+    [
+      { path: SFB, args: { config_folder: "a", require_signed_jobs: true, docker_image: "first" } },
+      { path: SFB, args: { config_folder: "b" } },
+    ],
+    { configFolder: "b", requireSignedJobs: null, dockerImage: "first" },
+  ],
+];
+
+const fail: [string, unknown, string][] = [
+  ["a mapping block", { path: SFB }, "builders must be a list but got a mapping"],
+  ["a string block", "StaticFileBuilder", "builders must be a list but got a string"],
+  ["an entry that is not a mapping", [SFB], "builders[0] must be a mapping with 'path' and optional 'args'"],
+  ["an entry without path", [{ args: {} }], "builders[0]: missing 'path' from object config"],
+  ["a non-string path", [{ path: 5 }], "builders[0]: 'path' must be a string"],
+  [
+    "args that are not a mapping",
+    [{ path: SFB, args: ["x"] }],
+    `Class ${SFB} has parameters error: 'args' must be a mapping`,
+  ],
+  [
+    "a string require_signed_jobs",
+    [{ path: SFB, args: { require_signed_jobs: "false" } }],
+    "require_signed_jobs must be a boolean",
+  ],
+  [
+    "a numeric require_signed_jobs",
+    [{ path: SFB, args: { require_signed_jobs: 0 } }],
+    "require_signed_jobs must be a boolean",
+  ],
+  ["a numeric config_folder", [{ path: SFB, args: { config_folder: 1 } }], "config_folder must be a string"],
+  ["a list docker_image", [{ path: SFB, args: { docker_image: ["a"] } }], "docker_image must be a string"],
+];
+
+describe("resolveBuilders", () => {
+  for (const [name, builders, expected] of ok) {
+    test(`accepts ${name}`, () => {
+      const { warnings: _warnings, ...resolved } = resolveBuilders(builders);
+      assert.deepEqual(resolved, { ...DEFAULTS, ...expected });
+    });
+  }
+
+  for (const [name, builders, detail] of fail) {
+    test(`rejects ${name} with LOCAL_SITE_INVALID`, () => {
+      assert.throws(
+        () => resolveBuilders(builders),
+        (error: unknown) =>
+          isFlareError(error, "LOCAL_SITE_INVALID") &&
+          error.message === `Invalid local participant definition: ${detail}` &&
+          error.exitCode === 4,
+      );
+    });
+  }
+
+  for (const path of [
+    "nvflare.lighter.impl.docker.DockerBuilder",
+    "nvflare.lighter.impl.aws.AWSBuilder",
+    "nvflare.lighter.impl.azure.AzureBuilder",
+    "com.example.CustomAuditBuilder",
+  ]) {
+    test(`rejects ${path} naming the class and the stock builders`, () => {
+      assert.throws(
+        () => resolveBuilders([{ path: SFB }, { path }]),
+        (error: unknown) =>
+          isFlareError(error, "LOCAL_SITE_INVALID") &&
+          error.message ===
+            `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones` &&
+          /StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder/.test(error.hint),
+      );
+    });
+  }
+
+  test("stops at the first bad entry, in list order", () => {
+    assert.throws(
+      () =>
+        resolveBuilders([{ path: "com.example.First" }, { path: SFB, args: { require_signed_jobs: "x" } }]),
+      (error: unknown) => isFlareError(error) && error.message.includes("com.example.First"),
+    );
+  });
+
+  test("warns about the scheme arg, the obsolete overseer_agent and the dropped SignatureBuilder", () => {
+    const { warnings } = resolveBuilders([
+      { path: SFB, args: { scheme: "http", overseer_agent: { path: "x" } } },
+      { path: "nvflare.lighter.impl.signature.SignatureBuilder" },
+    ]);
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      ["BUILDER_ARG_IGNORED", "BUILDER_ARG_OBSOLETE", "BUILDER_DROPPED"],
+    );
+  });
+});

@@ -1,0 +1,138 @@
+import { FlareError } from "../errors/flare-error.ts";
+import type { ResolvedBuilders } from "./types.ts";
+
+/** Class paths of the stock builders flare-provision knows (startup-kits.md §8). */
+export const STATIC_FILE_BUILDER = "nvflare.lighter.impl.static_file.StaticFileBuilder";
+/** Replaced by the pre-signed certificate installer; its args are ignored. */
+export const CERT_BUILDER = "nvflare.lighter.impl.cert.CertBuilder";
+/** Dropped: distributed kits never carry a `signature.json`. */
+export const SIGNATURE_BUILDER = "nvflare.lighter.impl.signature.SignatureBuilder";
+/** Replaced by the fixed `prod_<NN>` writer; `template_file` cannot change the standard sections. */
+export const WORKSPACE_BUILDER = "nvflare.lighter.impl.workspace.WorkspaceBuilder";
+
+const STOCK_BUILDERS_HINT =
+  "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder " +
+  "(nvflare.lighter.impl.*) run in flare-provision; remove the other entries from 'builders' in the " +
+  "request folder's site.yaml, or use centralized provisioning ('nvflare provision') for custom builders.";
+
+/**
+ * Reads the local `site.yaml` `builders:` block (artifacts.md §2.2) and returns what it changes in
+ * the kit. A falsy value (absent, `null`, `[]`, `{}`) means the default builders, as in the
+ * reference. Entries are checked in order and the first problem throws.
+ *
+ * Only the stock builders are supported: the reference would import and run any Python class,
+ * which a TypeScript implementation cannot do; startup-kits.md §8 says to reject unknown paths
+ * with `LOCAL_SITE_INVALID`, the code the reference itself uses when a class cannot be loaded.
+ *
+ * When several StaticFileBuilders are listed, the reference runs each of them and the last one
+ * rewrites the startup files, so its `config_folder` and `require_signed_jobs` win, while a
+ * `docker.sh` written by an earlier one stays: hence the last non-empty `docker_image`.
+ *
+ * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block, an unknown class or a bad arg.
+ */
+export function resolveBuilders(builders: unknown): ResolvedBuilders {
+  const resolved: ResolvedBuilders = {
+    configFolder: "",
+    requireSignedJobs: null,
+    dockerImage: null,
+    warnings: [],
+  };
+  if (isFalsy(builders)) return resolved;
+  if (!Array.isArray(builders)) {
+    throw invalidBuilders(`builders must be a list but got ${describeType(builders)}`);
+  }
+  builders.forEach((entry, index) => {
+    if (!isMapping(entry)) {
+      throw invalidBuilders(`builders[${index}] must be a mapping with 'path' and optional 'args'`);
+    }
+    const path = entry.path;
+    if (isFalsy(path)) throw invalidBuilders(`builders[${index}]: missing 'path' from object config`);
+    if (typeof path !== "string") throw invalidBuilders(`builders[${index}]: 'path' must be a string`);
+    const args = entry.args ?? {};
+    if (!isMapping(args))
+      throw invalidBuilders(`Class ${path} has parameters error: 'args' must be a mapping`);
+    switch (path) {
+      case STATIC_FILE_BUILDER:
+        applyStaticFileArgs(resolved, args);
+        break;
+      case CERT_BUILDER:
+      case WORKSPACE_BUILDER:
+        // Both are replaced by fixed steps of the package flow (startup-kits.md §8); their args
+        // (e.g. WorkspaceBuilder template_file) cannot change the standard kit files.
+        if (Object.keys(args).length > 0) {
+          resolved.warnings.push({
+            code: "BUILDER_ARGS_IGNORED",
+            message: `${path} args are ignored: flare-provision uses its own ${path === CERT_BUILDER ? "pre-signed certificate installer" : "prod_<NN> writer"}.`,
+          });
+        }
+        break;
+      case SIGNATURE_BUILDER:
+        resolved.warnings.push({
+          code: "BUILDER_DROPPED",
+          message: `${path} is skipped: distributed provisioning kits carry no signature.json.`,
+        });
+        break;
+      default:
+        throw new FlareError("LOCAL_SITE_INVALID", {
+          message: `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones`,
+          hint: STOCK_BUILDERS_HINT,
+        });
+    }
+  });
+  return resolved;
+}
+
+/** StaticFileBuilder args (startup-kits.md §8); unknown args are ignored like the reference's `**kwargs`. */
+function applyStaticFileArgs(resolved: ResolvedBuilders, args: Record<string, unknown>): void {
+  const requireSignedJobs = args.require_signed_jobs ?? null;
+  if (requireSignedJobs !== null && typeof requireSignedJobs !== "boolean") {
+    throw invalidBuilders("require_signed_jobs must be a boolean");
+  }
+  // The reference renders a null config_folder as the text "None"; an absent value is the
+  // documented default "" and the only sensible reading of null too.
+  const configFolder = args.config_folder ?? "";
+  if (typeof configFolder !== "string") throw invalidBuilders("config_folder must be a string");
+  const dockerImage = args.docker_image ?? "";
+  if (typeof dockerImage !== "string") throw invalidBuilders("docker_image must be a string");
+
+  resolved.requireSignedJobs = requireSignedJobs;
+  resolved.configFolder = configFolder;
+  if (dockerImage !== "") resolved.dockerImage = dockerImage;
+  if (args.scheme !== undefined) {
+    resolved.warnings.push({
+      code: "BUILDER_ARG_IGNORED",
+      message: "StaticFileBuilder arg 'scheme' is ignored: the scheme approved in signed.json is used.",
+    });
+  }
+  if (args.overseer_agent !== undefined && args.overseer_agent !== null) {
+    resolved.warnings.push({
+      code: "BUILDER_ARG_OBSOLETE",
+      message: "StaticFileBuilder arg 'overseer_agent' is obsolete and ignored.",
+    });
+  }
+}
+
+function invalidBuilders(detail: string): FlareError {
+  return new FlareError("LOCAL_SITE_INVALID", { message: `Invalid local participant definition: ${detail}` });
+}
+
+/** Python truthiness for YAML values: the reference treats all of these as "no builders". */
+function isFalsy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === "") return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isMapping(value) && Object.keys(value).length === 0;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describeType(value: unknown): string {
+  if (isMapping(value)) return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "a boolean";
+  return "a scalar";
+}

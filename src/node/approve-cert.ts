@@ -1,0 +1,148 @@
+import { basename, dirname, join, resolve } from "node:path";
+import { type Approval, approveRequest, type MaybeFile } from "../core/approval/approve-request.ts";
+import { sha256Hex } from "../core/bytes/hash.ts";
+import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
+import { commitFiles } from "./atomic-write.ts";
+import { approvalAuditPath, writeAuditRecord } from "./audit.ts";
+import type { NodeEnv } from "./node-env.ts";
+import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
+
+/** Options of {@link approveCert}. */
+export interface ApproveCertOptions {
+  requestZip: string;
+  caDir: string;
+  profile: string;
+  /** Signed zip path; default `<dir of requestZip>/<name>.signed.zip`. */
+  out?: string | undefined;
+  /** Leaf validity in days; default 1095. */
+  validDays?: number;
+  force?: boolean;
+}
+
+/** What `cert approve` reports (cli.md §3). */
+export interface ApproveCertResult {
+  name: string;
+  project: string;
+  org: string;
+  kind: string;
+  certRole: string | null;
+  certType: string;
+  csrSha256: string;
+  provisionVersion: string;
+  signedZip: string;
+  requestId: string;
+  fingerprint: string;
+  audit: string;
+  approval: Approval;
+}
+
+function maybeFile(path: string, shown: string): MaybeFile {
+  const read = tryReadFile(path);
+  if (read.ok) return { path: shown, bytes: read.bytes };
+  if (read.reason === "missing") return { path: shown, bytes: undefined };
+  throw invalidArgs(`cannot read ${shown}: ${read.detail}`);
+}
+
+/**
+ * Verifies a request zip and signs it with the CA in `caDir` (validation.md §4.3). Library
+ * API of `cert approve`. Everything is computed in memory; the only outputs are the signed
+ * zip (atomic, exclusive unless `force`) and the approval audit record.
+ */
+export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Promise<ApproveCertResult> {
+  const zipPath = resolve(env.cwd, options.requestZip);
+  const zipRead = tryReadFile(zipPath, MAX_INPUT_BYTES);
+  if (!zipRead.ok) {
+    if (zipRead.reason === "missing")
+      throw new FlareError("REQUEST_ZIP_NOT_FOUND", { message: `Request zip not found: ${zipPath}.` });
+    if (zipRead.reason === "not-a-file") throw invalidArgs(`request zip must be a file path: ${zipPath}`);
+    throw invalidArgs(`invalid request zip: ${zipRead.detail}`);
+  }
+  const caDir = resolve(env.cwd, options.caDir);
+  const approval = await approveRequest(
+    {
+      requestZip: zipRead.bytes,
+      caDir: options.caDir,
+      caJson: maybeFile(join(caDir, "ca.json"), join(options.caDir, "ca.json")),
+      rootCaPem: maybeFile(join(caDir, "rootCA.pem"), join(options.caDir, "rootCA.pem")),
+      rootCaKey: maybeFile(join(caDir, "rootCA.key"), join(options.caDir, "rootCA.key")),
+      profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
+      validDays: options.validDays ?? 1095,
+    },
+    env.deps,
+  );
+  const { verified } = approval;
+  const signedZip = options.out
+    ? resolve(env.cwd, options.out)
+    : join(dirname(zipPath), `${verified.name}.signed.zip`);
+  const kind = pathKind(signedZip);
+  if (kind === "dir") throw invalidArgs(`--out must be a file path: ${signedZip}`);
+  if (!options.force && kind !== "missing") {
+    throw new FlareError("CERT_ALREADY_EXISTS", {
+      message: `Signed certificate already exists at ${signedZip}.`,
+    });
+  }
+  const existsError = () =>
+    new FlareError("CERT_ALREADY_EXISTS", { message: `Signed certificate already exists at ${signedZip}.` });
+  commitFiles(
+    dirname(signedZip),
+    [{ name: basename(signedZip), bytes: approval.signedZip, mode: 0o600, exclusive: !options.force }],
+    {
+      existsError,
+    },
+  );
+
+  const requestId = String(verified.request.request_id);
+  const deps = env.deps;
+  const audit = writeAuditRecord(
+    approvalAuditPath(env.home, requestId),
+    {
+      schema_version: "1",
+      approval: approval.signedJson,
+      request: verified.request,
+      request_zip_path: zipPath,
+      signed_zip_path: signedZip,
+      ca: {
+        ca_dir: caDir,
+        metadata: approval.caMetadata,
+        project_profile: {
+          name: approval.profile.name,
+          scheme: approval.profile.scheme,
+          default_connection_security: approval.profile.connectionSecurity,
+          server: {
+            host: approval.profile.server.host,
+            fed_learn_port: approval.profile.server.fedLearnPort,
+            admin_port: approval.profile.server.adminPort,
+          },
+        },
+        rootca_path: join(caDir, "rootCA.pem"),
+      },
+      hashes: {
+        request_zip_sha256: await sha256Hex(deps, zipRead.bytes),
+        request_json_sha256: approval.hashes.requestJson,
+        site_yaml_sha256: approval.hashes.requestSiteYaml,
+        csr_sha256: verified.csrSha256,
+        certificate_sha256: approval.hashes.certificate,
+        rootca_sha256: approval.hashes.rootCa,
+        signed_zip_sha256: await sha256Hex(deps, approval.signedZip),
+        public_key_sha256: verified.publicKeySha256,
+      },
+    },
+    "approval",
+    env,
+  );
+  return {
+    name: verified.name,
+    project: verified.project,
+    org: verified.org,
+    kind: verified.kind,
+    certRole: verified.certRole,
+    certType: verified.certType,
+    csrSha256: verified.csrSha256,
+    provisionVersion: approval.provisionVersion,
+    signedZip,
+    requestId,
+    fingerprint: approval.fingerprint,
+    audit,
+    approval,
+  };
+}

@@ -1,0 +1,131 @@
+import { realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { FlareError } from "../core/errors/flare-error.ts";
+import { isMapping } from "../core/inputs/structured.ts";
+import { parseJson } from "../core/json/parse-json.ts";
+import { nvflareHome } from "./audit.ts";
+import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
+
+/** What package needs to find: the participant name and the signed request id. */
+export interface DiscoveryTarget {
+  name: string;
+  requestId: string;
+}
+
+/** How a candidate folder measures up (cli.md §6). */
+interface CandidateCheck {
+  dir: string;
+  exists: boolean;
+  missing: string[];
+  /** Absolute path equals real path and request.json carries the signed request_id. */
+  validated: boolean;
+}
+
+function sameRequestId(a: unknown, b: string): boolean {
+  return typeof a === "string" && a.replace(/-/g, "").toLowerCase() === b.replace(/-/g, "").toLowerCase();
+}
+
+function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
+  const exists = isDirectory(dir);
+  const missing = [`${target.name}.key`, "request.json"].filter(
+    (file) => pathKind(join(dir, file)) !== "file",
+  );
+  let validated = false;
+  if (exists) {
+    let real: string | undefined;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      real = undefined;
+    }
+    const read = tryReadFile(join(dir, "request.json"));
+    if (real === dir && read.ok) {
+      try {
+        const request = parseJson(read.bytes, "request.json");
+        validated = isMapping(request) && sameRequestId(request.request_id, target.requestId);
+      } catch {
+        validated = false;
+      }
+    }
+  }
+  return { dir, exists, missing, validated };
+}
+
+/** Request-folder hints from the request audit record, in the reference's order (cli.md §6 step 2). */
+function auditCandidates(home: string, requestId: string): string[] {
+  const base = join(nvflareHome(home), "cert_requests");
+  const out: string[] = [];
+  for (const path of [
+    join(base, requestId, "audit.json"),
+    join(base, requestId, "request.json"),
+    join(base, `${requestId}.json`),
+  ]) {
+    const read = tryReadFile(path);
+    if (!read.ok) continue;
+    let record: unknown;
+    try {
+      record = parseJson(read.bytes, path);
+    } catch {
+      continue;
+    }
+    if (!isMapping(record)) continue;
+    const scopes = [record, isMapping(record.request) ? record.request : {}];
+    for (const scope of scopes) {
+      for (const key of ["request_dir", "request_folder", "output_dir"]) {
+        const value = scope[key];
+        if (typeof value === "string" && value) out.push(value);
+      }
+    }
+    for (const scope of scopes) {
+      for (const key of ["private_key_path", "key_path"]) {
+        const value = scope[key];
+        if (typeof value === "string" && value) out.push(dirname(value));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Finds the local request folder for a signed zip (cli.md §6): the explicit `--request-dir`
+ * (no fallback), else the audit record under `<home>/.nvflare`, else next to the zip.
+ * Every candidate must hold `<name>.key` and `request.json` with the signed request id and
+ * be reached without symlinks.
+ */
+export function discoverRequestDir(
+  target: DiscoveryTarget,
+  where: { explicit?: string | undefined; zipPath: string; cwd: string; home: string },
+): string {
+  if (where.explicit !== undefined) {
+    const dir = resolve(where.cwd, where.explicit);
+    const check = checkCandidate(dir, target);
+    if (!check.exists) {
+      throw new FlareError("REQUEST_DIR_NOT_FOUND", {
+        message: `Request directory not found: ${dir}.`,
+        hint: "Use --request-dir to point to the folder created by 'nvflare cert request'.",
+        exit: 4,
+      });
+    }
+    if (check.missing.length > 0) {
+      throw new FlareError("REQUEST_DIR_INCOMPLETE", {
+        hint: `Expected file(s): ${check.missing.join(", ")}.`,
+      });
+    }
+    if (!check.validated) throw new FlareError("REQUEST_DIR_MISMATCH");
+    return dir;
+  }
+  const zipDir = dirname(where.zipPath);
+  const candidates = [
+    ...auditCandidates(where.home, target.requestId),
+    zipDir,
+    join(zipDir, target.name),
+    join(dirname(zipDir), target.name),
+  ];
+  for (const candidate of candidates) {
+    const check = checkCandidate(resolve(where.cwd, candidate), target);
+    if (check.validated && check.missing.length === 0) return check.dir;
+  }
+  throw new FlareError("REQUEST_DIR_NOT_FOUND", {
+    hint: "Use --request-dir to point to the folder created by 'nvflare cert request' for this signed zip.",
+  });
+}

@@ -1,0 +1,40 @@
+import { FlareError } from "../core/errors/flare-error.ts";
+
+/** The errno code of a Node fs error, if any. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
+}
+
+/**
+ * Turns a failed write under `dir` into `OUTPUT_DIR_NOT_WRITABLE` naming the directory and
+ * the system reason (ENOSPC, EACCES, EROFS ...), so a full disk reads as a clean error.
+ */
+export function notWritable(dir: string, error: unknown): FlareError {
+  if (error instanceof FlareError) return error;
+  const reason = errnoCode(error) ?? (error instanceof Error ? error.message : String(error));
+  return new FlareError("OUTPUT_DIR_NOT_WRITABLE", {
+    message: `Cannot write to output directory ${dir}.`,
+    detail: describeErrno(reason),
+    cause: error,
+  });
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOTDIR: "a path component is not a directory",
+  EEXIST: "a file of that name already exists",
+  ELOOP: "refusing to follow a symbolic link",
+  EISDIR: "is a directory",
+};
+
+/** A short human reason for an errno code, with the code itself. */
+export function describeErrno(code: string): string {
+  const text = ERRNO_TEXT[code];
+  return text ? `${text} (${code})` : code;
+}

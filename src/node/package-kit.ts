@@ -1,0 +1,242 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { utf8 } from "../core/bytes/encoding.ts";
+import { FlareError } from "../core/errors/flare-error.ts";
+import { isMapping } from "../core/inputs/structured.ts";
+import { dumpJson } from "../core/json/dump-json.ts";
+import { parseJson } from "../core/json/parse-json.ts";
+import { buildKit } from "../core/kit/build-kit.ts";
+import { checkLocalRequest } from "../core/package/check-local-request.ts";
+import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
+import { parseCertificate } from "../core/x509/certificate.ts";
+import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
+import { commitFiles } from "./atomic-write.ts";
+import { discoverRequestDir } from "./discover-request-dir.ts";
+import { notWritable } from "./fs-errors.ts";
+import type { NodeEnv } from "./node-env.ts";
+import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
+import { writeTreeAtomic } from "./write-tree.ts";
+
+/** Options of {@link packageSignedZip}. */
+export interface PackageOptions {
+  /** `<name>.signed.zip`. */
+  input: string;
+  /** Output root; default `workspace`. */
+  workspace?: string;
+  /** Local request folder; default: discovered (cli.md §6). */
+  requestDir?: string | undefined;
+  /** Expected root CA fingerprint, any accepted spelling (certificates.md §7). */
+  fingerprint?: string | undefined;
+  force?: boolean;
+}
+
+/** What `package` reports (cli.md §3). */
+export interface PackageResult {
+  outputDir: string;
+  name: string;
+  type: string;
+  endpoint: string;
+  cert: string;
+  key: string;
+  rootca: string;
+  transferDir: string;
+  provisionVersion: string;
+  fingerprint: string;
+  prodDir: string;
+  requestDir: string;
+}
+
+/**
+ * Verifies a signed zip against the local request folder and writes the startup kit under
+ * `<workspace>/<project>/prod_<NN>/<name>/` (validation.md §4.4). Library API of `package`.
+ * Nothing is written unless every check passed: the kit is assembled beside its destination
+ * and renamed into place, and only then are signed.json, the certificate and rootCA.pem copied
+ * into the request folder (the reference writes those first, even when it then fails).
+ */
+export async function packageSignedZip(options: PackageOptions, env: NodeEnv): Promise<PackageResult> {
+  if (!options.input.toLowerCase().endsWith(".signed.zip")) {
+    throw new FlareError("INVALID_ARGS", {
+      message: `Unsupported package input: ${options.input}.`,
+      hint: "Provide a .signed.zip file produced by 'nvflare cert approve'.",
+    });
+  }
+  const zipPath = resolve(env.cwd, options.input);
+  const zip = tryReadFile(zipPath, MAX_INPUT_BYTES);
+  if (!zip.ok) {
+    if (zip.reason === "missing")
+      throw new FlareError("SIGNED_ZIP_NOT_FOUND", { message: `Signed zip not found: ${options.input}.` });
+    throw new FlareError("INVALID_SIGNED_ZIP", {
+      message: `Not a valid signed zip: ${options.input}.`,
+      detail: zip.detail,
+    });
+  }
+  const approval = await verifySignedZip(
+    zip.bytes,
+    { label: options.input, expectedFingerprint: options.fingerprint },
+    env.deps,
+  );
+  if (options.fingerprint === undefined) {
+    env.note(
+      "Warning: Root CA SHA256 fingerprint was not verified. Use --fingerprint to verify it out-of-band.",
+    );
+  }
+
+  const requestDir = discoverRequestDir(
+    { name: approval.name, requestId: approval.requestId },
+    { explicit: options.requestDir, zipPath, cwd: env.cwd, home: env.home },
+  );
+  const keyPath = join(requestDir, `${approval.name}.key`);
+  const key = tryReadFile(keyPath);
+  if (!key.ok) {
+    if (key.reason === "missing")
+      throw new FlareError("KEY_NOT_FOUND", { message: `Private key file not found: ${keyPath}.` });
+    throw new FlareError("KEY_INVALID", {
+      message: `Failed to load private key '${keyPath}': ${key.detail}.`,
+    });
+  }
+  const optional = (path: string) => {
+    const read = tryReadFile(path);
+    return read.ok ? read.bytes : undefined;
+  };
+  const paired = await checkLocalRequest(
+    approval,
+    {
+      keyPem: key.bytes,
+      keyPath,
+      requestJson: optional(join(requestDir, "request.json")),
+      siteYaml: optional(join(requestDir, "site.yaml")),
+    },
+    env.deps,
+  );
+
+  const customCa = paired.participant.custom_ca_cert;
+  let customCaCert: Uint8Array | undefined;
+  if (typeof customCa === "string" && customCa) {
+    const read = tryReadFile(resolve(requestDir, customCa));
+    if (!read.ok)
+      throw new FlareError("LOCAL_SITE_INVALID", {
+        message: `Invalid local participant definition: custom_ca_cert ${customCa}: ${read.detail}`,
+      });
+    customCaCert = read.bytes;
+  }
+  const tree = buildKit({
+    project: paired.project,
+    name: approval.name,
+    org: approval.org,
+    certType: approval.certType as "server" | "client" | "org_admin" | "lead" | "member",
+    participant: paired.participant,
+    builders: paired.builders,
+    signed: {
+      scheme: approval.scheme,
+      defaultConnectionSecurity: approval.defaultConnectionSecurity,
+      server: approval.server,
+    },
+    certPem: approval.certPem,
+    keyPem: key.bytes,
+    rootCaPem: approval.rootPem,
+    ...(customCaCert ? { customCaCert } : {}),
+  });
+  const connectTo = paired.participant.connect_to;
+  if (
+    approval.certType !== "server" &&
+    isMapping(connectTo) &&
+    typeof connectTo.host === "string" &&
+    connectTo.host !== approval.server.host
+  ) {
+    env.textWarning(
+      `WARNING: connect_to.host '${connectTo.host}' in ${approval.name} may be invalid: it is not the approved server host '${approval.server.host}' named in the server certificate.`,
+    );
+  }
+
+  const workspace = resolve(env.cwd, options.workspace ?? "workspace");
+  if (existsSync(workspace) && !lstatSync(workspace).isDirectory()) {
+    throw new FlareError("OUTPUT_DIR_NOT_WRITABLE", {
+      message: `Cannot write to output directory ${workspace}.`,
+      detail: "the workspace path is not a directory",
+    });
+  }
+  const projectDir = join(workspace, paired.project);
+  const prodDir = join(projectDir, `prod_${approval.provisionVersion}`);
+  await checkProdRoots(prodDir, approval.fingerprint, env);
+  const outputDir = join(prodDir, approval.name);
+  const exists = () =>
+    new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
+  if (existsSync(outputDir) && !options.force) throw exists();
+  try {
+    mkdirSync(join(projectDir, "state"), { recursive: true });
+  } catch (error) {
+    throw notWritable(projectDir, error);
+  }
+  writeTreeAtomic(outputDir, tree, { replace: options.force === true, exists });
+
+  // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely).
+  const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
+  commitFiles(requestDir, [
+    { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
+    { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
+    { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
+  ]);
+  env.note(`INFO: Generated results can be found under ${prodDir}. `);
+
+  const isServer = approval.certType === "server";
+  const startup = join(outputDir, "startup");
+  return {
+    outputDir,
+    name: approval.name,
+    type: approval.certType,
+    endpoint: `${approval.scheme}://${approval.server.host}:${approval.server.fedLearnPort}`,
+    cert: join(startup, isServer ? "server.crt" : "client.crt"),
+    key: join(startup, isServer ? "server.key" : "client.key"),
+    rootca: join(startup, "rootCA.pem"),
+    transferDir: join(outputDir, "transfer"),
+    provisionVersion: approval.provisionVersion,
+    fingerprint: approval.fingerprint,
+    prodDir,
+    requestDir,
+  };
+}
+
+/**
+ * Every rootCA.pem already under `prod_<NN>` must be this approval's root (validation.md §4.4
+ * row 35): one deploy version never mixes two CAs. Symlinked folders are not followed.
+ */
+async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv): Promise<void> {
+  if (!existsSync(prodDir)) return;
+  const stack = [prodDir];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith(".")) stack.push(path);
+        continue;
+      }
+      if (entry.name !== "rootCA.pem" || !entry.isFile()) continue;
+      const read = tryReadFile(path);
+      let found: string | undefined;
+      try {
+        if (read.ok) found = await fingerprintSha256(parseCertificate(read.bytes).der, env.deps);
+      } catch {
+        found = undefined;
+      }
+      if (!found) {
+        throw new FlareError("ROOTCA_LOAD_FAILED", {
+          message: `Existing production directory contains unreadable rootCA.pem: ${path}.`,
+        });
+      }
+      if (found !== fingerprint) {
+        throw new FlareError("ROOTCA_FINGERPRINT_MISMATCH", {
+          message: `Existing production directory ${prodDir} uses a different root CA.`,
+          detail: `expected ${fingerprint}; found ${found}`,
+          hint: "Use the signed zip for the same CA, choose the matching CA provision version, or clear the stale provision directory.",
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { utf8 } from "../core/bytes/encoding.ts";
+import { sha256Hex } from "../core/bytes/hash.ts";
+import { compactTimestamp } from "../core/bytes/time.ts";
+import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
+import { parseYamlMapping } from "../core/inputs/structured.ts";
+import { parseParticipantDefinition } from "../core/participant/parse-participant.ts";
+import { buildRequest } from "../core/request/build-request.ts";
+import { commitFiles } from "./atomic-write.ts";
+import { requestAuditPath, writeAuditRecord } from "./audit.ts";
+import { notWritable } from "./fs-errors.ts";
+import type { NodeEnv } from "./node-env.ts";
+import { pathKind, tryReadFile } from "./read-input.ts";
+
+/** Options of {@link requestCert}. */
+export interface RequestCertOptions {
+  /** Participant definition file. */
+  participant: string;
+  /** Request folder; default `./<name>`. */
+  out?: string | undefined;
+  force?: boolean;
+}
+
+/** What `cert request` reports (cli.md §3). */
+export interface RequestCertResult {
+  name: string;
+  project: string;
+  requestDir: string;
+  requestZip: string;
+  requestId: string;
+  audit: string;
+}
+
+/**
+ * Creates the request folder for one participant (validation.md §4.2): validates the
+ * definition, generates key + CSR, writes key (0600, exclusive), CSR, site.yaml, request.json
+ * and the request zip as one unit, then the audit record. Library API of `cert request`.
+ */
+export async function requestCert(options: RequestCertOptions, env: NodeEnv): Promise<RequestCertResult> {
+  const sourcePath = resolve(env.cwd, options.participant);
+  const read = tryReadFile(sourcePath);
+  if (!read.ok) throw invalidArgs(`failed to parse yaml ${options.participant}: ${read.detail}`);
+  const definition = parseParticipantDefinition(
+    parseYamlMapping(read.bytes, options.participant),
+    options.participant,
+  );
+  const name = definition.participant.name;
+
+  const dir = resolve(env.cwd, options.out ?? name);
+  const kind = pathKind(dir);
+  if (kind !== "missing" && kind !== "dir") throw invalidArgs(`--out must be a directory path: ${dir}`);
+  const zipPath = join(dir, `${name}.request.zip`);
+  const keyPath = join(dir, `${name}.key`);
+  if (!options.force && existsSync(zipPath)) {
+    throw new FlareError("CERT_ALREADY_EXISTS", {
+      message: `Request zip already exists at ${zipPath}.`,
+      hint: "Use --force to create a new request (new key and request id), or choose a different --out.",
+    });
+  }
+  if (!options.force && existsSync(keyPath)) {
+    throw new FlareError("KEY_ALREADY_EXISTS", { message: `Private key already exists at ${keyPath}.` });
+  }
+
+  const bundle = await buildRequest(definition, env.deps);
+
+  if (options.force) backUpKeyAndCsr(dir, name, env.deps.now());
+  commitFiles(
+    dir,
+    [
+      { name: `${name}.key`, bytes: utf8(bundle.keyPem), mode: 0o600, exclusive: true },
+      { name: `${name}.csr`, bytes: utf8(bundle.csrPem), mode: 0o644 },
+      { name: "site.yaml", bytes: utf8(bundle.localSiteYaml), mode: 0o644 },
+      { name: "request.json", bytes: utf8(bundle.requestJson), mode: 0o600 },
+      // Last: the zip's presence marks a complete request folder.
+      { name: `${name}.request.zip`, bytes: bundle.requestZip, mode: 0o600 },
+    ],
+    {
+      existsError: (path) =>
+        new FlareError("KEY_ALREADY_EXISTS", { message: `Private key already exists at ${path}.` }),
+    },
+  );
+
+  const deps = env.deps;
+  const audit = writeAuditRecord(
+    requestAuditPath(env.home, bundle.requestId),
+    {
+      schema_version: "1",
+      request: bundle.request,
+      request_dir: dir,
+      request_zip_path: zipPath,
+      private_key_path: keyPath,
+      csr_path: join(dir, `${name}.csr`),
+      site_yaml_path: join(dir, "site.yaml"),
+      hashes: {
+        request_json_sha256: await sha256Hex(deps, bundle.requestJson),
+        site_yaml_sha256: await sha256Hex(deps, bundle.sanitizedSiteYaml),
+        local_site_yaml_sha256: await sha256Hex(deps, bundle.localSiteYaml),
+        csr_sha256: await sha256Hex(deps, bundle.csrPem),
+        request_zip_sha256: await sha256Hex(deps, bundle.requestZip),
+        public_key_sha256: bundle.publicKeySha256,
+      },
+    },
+    "request",
+    env,
+  );
+  return {
+    name,
+    project: bundle.project,
+    requestDir: dir,
+    requestZip: zipPath,
+    requestId: bundle.requestId,
+    audit,
+  };
+}
+
+/** `--force`: the old key and CSR move to `.bak/<UTC yyyymmddTHHMMSS>/` (0700), artifacts.md §3. */
+function backUpKeyAndCsr(dir: string, name: string, now: Date): void {
+  const present = [`${name}.key`, `${name}.csr`].filter((file) => existsSync(join(dir, file)));
+  if (present.length === 0) return;
+  const bak = join(dir, ".bak", compactTimestamp(now));
+  try {
+    mkdirSync(bak, { recursive: true, mode: 0o700 });
+    for (const file of present) renameSync(join(dir, file), join(bak, file));
+  } catch (error) {
+    throw notWritable(dir, error);
+  }
+}
