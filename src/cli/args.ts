@@ -139,7 +139,6 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
     else extra.push(token);
   }
 
-  if (extra.length > 0) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`, spec);
   const missing = spec.args.filter((a) => a.required && options[a.key] === undefined);
   if (missing.length > 0) {
     throw new UsageError(
@@ -147,6 +146,8 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
       spec,
     );
   }
+  // argparse reports missing required arguments before unrecognized ones.
+  if (extra.length > 0) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`, spec);
   for (const arg of spec.args) {
     if (options[arg.key] === undefined && arg.default !== undefined) options[arg.key] = arg.default;
   }

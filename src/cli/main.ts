@@ -99,7 +99,11 @@ function reportFailure(
     if (reporter.format === "json") {
       reporter.error({
         code: "INVALID_ARGS",
-        message: error.message,
+        // cli.md §4.3: JSON mode names the command before an unrecognized-arguments message.
+        message:
+          error.message.startsWith("unrecognized arguments") && (error.command ?? spec)
+            ? `nvflare ${(error.command ?? spec)?.words.join(" ")}: ${error.message}`
+            : error.message,
         hint: "Run with --help to see usage.",
         exitCode: 4,
         data: usageData(error.command ?? spec, choices),
