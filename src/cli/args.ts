@@ -97,14 +97,20 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
     }
   };
 
+  const positional = (value: string) => {
+    const arg = positionals[positionalIndex];
+    if (!arg) extra.push(value);
+    else if (arg.variadic) options[arg.key] = [...((options[arg.key] as string[] | undefined) ?? []), value];
+    else {
+      positionalIndex++;
+      assign(arg, value);
+    }
+  };
+
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
     if (token === "--") {
-      for (const value of argv.slice(i + 1)) {
-        const arg = positionals[positionalIndex++];
-        if (arg) assign(arg, value);
-        else extra.push(value);
-      }
+      for (const value of argv.slice(i + 1)) positional(value);
       break;
     }
     if (token.startsWith("-") && token.length > 1) {
@@ -134,9 +140,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
       assign(arg, value);
       continue;
     }
-    const arg = positionals[positionalIndex++];
-    if (arg) assign(arg, token);
-    else extra.push(token);
+    positional(token);
   }
 
   const missing = spec.args.filter((a) => a.required && options[a.key] === undefined);

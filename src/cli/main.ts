@@ -18,7 +18,8 @@ Distributed provisioning for NVIDIA FLARE: every participant keeps its own priva
 commands:
   cert init       create the project root CA (Project Admin)
   cert request    create a private key, CSR and request zip (participant)
-  cert approve    verify a request zip and sign it (Project Admin)
+  cert approve    verify request zips and sign them (Project Admin)
+  cert inspect    show and check any artifact of this workflow
   package         verify a signed zip and write the startup kit (participant)
 
 Run 'nvflare <command> -h' for the options of a command.
@@ -36,9 +37,33 @@ function findCommand(rest: string[]): {
   return { spec: undefined, argv: rest, group: rest[0] };
 }
 
+let guarded = false;
+
 /**
- * Runs the CLI on `argv` (without node and script), printing through `streams`. Never throws:
- * a FlareError becomes its code and exit status, anything else INTERNAL_ERROR (exit 5).
+ * Process-wide safety nets for a run on the real streams: a closed pipe (`| head`) ends output
+ * quietly instead of crashing with a stack trace, and an error that escapes every handler
+ * (a stray callback) is still reported as one INTERNAL_ERROR (exit 5), never a stack dump.
+ */
+function guardProcess(reporter: Reporter, env: Record<string, string | undefined>): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    });
+  }
+  const fatal = (error: unknown) => {
+    process.exitCode = reportFailure(error, reporter, undefined, env);
+    process.exit(5);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script), printing through `streams` (default: the
+ * process's own, with the guards of a real run installed). Never throws: a FlareError becomes
+ * its code and exit status, anything else INTERNAL_ERROR (exit 5) in one message line.
  */
 export async function runCli(
   argv: string[],
@@ -46,6 +71,7 @@ export async function runCli(
 ): Promise<RunOutcome> {
   const globals = extractGlobals(argv);
   const reporter = new Reporter(globals.format, context.streams ?? processStreams);
+  if (!context.streams) guardProcess(reporter, context.env);
   const { spec, argv: commandArgv, group } = findCommand(globals.rest);
   try {
     if (globals.formatError) throw new UsageError(globals.formatError, spec);
@@ -54,9 +80,14 @@ export async function runCli(
       return { exitCode: 0 };
     }
     if (!spec) {
-      if (group === undefined || group === "-h" || group === "--help") {
+      if (group === undefined) {
+        // A missing command is an argument error like any other (cli.md §4.3): help and the
+        // three error lines on stderr in text mode, exactly one envelope in JSON mode.
+        throw new UsageError("the following arguments are required: command", undefined);
+      }
+      if (group === "-h" || group === "--help") {
         reporter.raw(TOP_HELP);
-        return { exitCode: group === undefined ? 4 : 0 };
+        return { exitCode: 0 };
       }
       if (
         group === "cert" &&
@@ -68,7 +99,7 @@ export async function runCli(
         return { exitCode: 0 };
       }
       throw new UsageError(
-        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'package')`,
+        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'cert inspect', 'package')`,
         undefined,
       );
     }
@@ -120,10 +151,18 @@ function reportFailure(
     return 4;
   }
   if (error instanceof FlareError) {
-    reporter.error({ code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode });
+    reporter.error({
+      code: error.code,
+      message: error.message,
+      hint: error.hint,
+      exitCode: error.exitCode,
+      data: error.data,
+    });
     return error.exitCode;
   }
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // One line whatever the error says; the stack only on request.
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const detail = (text.split(/\r?\n/, 1)[0] ?? "").slice(0, 500);
   reporter.error({
     code: "INTERNAL_ERROR",
     message: `An unexpected error occurred. \u2014 ${detail}`,

@@ -15,6 +15,27 @@ export const processStreams: Streams = {
   stderr: (text) => process.stderr.write(text),
 };
 
+// C0/C1 controls (tab excepted) and the bidirectional overrides that can reorder what a
+// terminal shows ("Trojan Source"): hostile names must not move the cursor or fake a line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const UNPRINTABLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes one text-mode value safe for a terminal: `\n` and `\r` become those two characters,
+ * other control and bidi characters `\xNN` / `\uNNNN`. JSON mode needs none of this (the
+ * envelope escapes them). Everything else, non-ASCII included, is kept.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /** One ordered record of a command's result (cli.md §3); values are JSON-able scalars. */
 export type ResultData = Record<string, string | number | boolean | null>;
 
@@ -46,14 +67,14 @@ export class Reporter {
 
   /** A human line that text mode prints on stdout and JSON mode on stderr (warnings, INFO). */
   note(line: string): void {
-    const text = `${redact(line)}\n`;
+    const text = `${printable(redact(line))}\n`;
     if (this.format === "json") this.streams.stderr(text);
     else this.streams.stdout(text);
   }
 
   /** A line for stderr in text mode only (JSON mode suppresses it; cli.md §3 connect_to warning). */
   textWarning(line: string): void {
-    if (this.format === "txt") this.streams.stderr(`${redact(line)}\n`);
+    if (this.format === "txt") this.streams.stderr(`${printable(redact(line))}\n`);
   }
 
   /** The success result: key/value lines or the `ok` envelope. */
@@ -64,12 +85,27 @@ export class Reporter {
       return;
     }
     let out = "";
-    for (const [key, value] of Object.entries(data)) out += `${key}: ${redact(pythonText(value))}\n`;
+    for (const [key, value] of Object.entries(data))
+      out += `${key}: ${printable(redact(pythonText(value)))}\n`;
     this.streams.stdout(out);
   }
 
   /** A raw document on stdout (`--schema`, `--help`). */
   raw(text: string): void {
+    this.streams.stdout(text);
+  }
+
+  /**
+   * A structured success result (`cert inspect`, batch `cert approve`): JSON mode prints the
+   * `ok` envelope with `data` (nested values allowed); text mode prints `text`, which the
+   * command rendered (and made printable) itself.
+   */
+  document(data: Record<string, unknown>, text: string): void {
+    if (this.format === "json") {
+      const envelope = { schema_version: "1", status: "ok", exit_code: 0, data };
+      this.streams.stdout(`${dumpJson(envelope)}\n`);
+      return;
+    }
     this.streams.stdout(text);
   }
 
@@ -96,8 +132,8 @@ export class Reporter {
       return;
     }
     let text = error.preamble ?? "";
-    text += `${redact(error.message)}\n`;
-    if (error.hint) text += `Hint: ${redact(error.hint)}\n`;
+    text += `${printable(redact(error.message))}\n`;
+    if (error.hint) text += `Hint: ${printable(redact(error.hint))}\n`;
     text += `Code: ${error.code} (exit ${error.exitCode})\n`;
     this.streams.stderr(text);
   }

@@ -1,9 +1,14 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { type Approval, approveRequest, type MaybeFile } from "../core/approval/approve-request.ts";
+import {
+  type Approval,
+  type ApprovalInputs,
+  approveRequest,
+  type MaybeFile,
+} from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
-import { commitFiles } from "./atomic-write.ts";
-import { approvalAuditPath, writeAuditRecord } from "./audit.ts";
+import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
+import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -36,11 +41,21 @@ export interface ApproveCertResult {
   approval: Approval;
 }
 
+/**
+ * A CA or profile file for the core. An unreadable one (a folder, a FIFO, too large) throws
+ * only when the core first looks at it, so the error comes at its place in the check order
+ * (validation.md §4.3 rows 20-30), not before the request zip is verified.
+ */
 function maybeFile(path: string, shown: string): MaybeFile {
   const read = tryReadFile(path);
   if (read.ok) return { path: shown, bytes: read.bytes };
   if (read.reason === "missing") return { path: shown, bytes: undefined };
-  throw invalidArgs(`cannot read ${shown}: ${read.detail}`);
+  return {
+    path: shown,
+    get bytes(): Uint8Array {
+      throw invalidArgs(`cannot read ${shown}: ${read.detail}`);
+    },
+  };
 }
 
 /**
@@ -49,38 +64,17 @@ function maybeFile(path: string, shown: string): MaybeFile {
  * zip (atomic, exclusive unless `force`) and the approval audit record.
  */
 export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Promise<ApproveCertResult> {
-  const zipPath = resolve(env.cwd, options.requestZip);
-  const zipRead = tryReadFile(zipPath, MAX_INPUT_BYTES);
-  if (!zipRead.ok) {
-    if (zipRead.reason === "missing")
-      throw new FlareError("REQUEST_ZIP_NOT_FOUND", { message: `Request zip not found: ${zipPath}.` });
-    if (zipRead.reason === "not-a-file") throw invalidArgs(`request zip must be a file path: ${zipPath}`);
-    throw invalidArgs(`invalid request zip: ${zipRead.detail}`);
-  }
+  const { zipPath, zipBytes, inputs } = readApprovalInputs(options, env);
   const caDir = resolve(env.cwd, options.caDir);
-  const approval = await approveRequest(
-    {
-      requestZip: zipRead.bytes,
-      caDir: options.caDir,
-      caJson: maybeFile(join(caDir, "ca.json"), join(options.caDir, "ca.json")),
-      rootCaPem: maybeFile(join(caDir, "rootCA.pem"), join(options.caDir, "rootCA.pem")),
-      rootCaKey: maybeFile(join(caDir, "rootCA.key"), join(options.caDir, "rootCA.key")),
-      profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
-      validDays: options.validDays ?? 1095,
-    },
-    env.deps,
-  );
+  const approval = await approveRequest(inputs, env.deps);
   const { verified } = approval;
-  const signedZip = options.out
-    ? resolve(env.cwd, options.out)
-    : join(dirname(zipPath), `${verified.name}.signed.zip`);
-  const kind = pathKind(signedZip);
-  if (kind === "dir") throw invalidArgs(`--out must be a file path: ${signedZip}`);
-  if (!options.force && kind !== "missing") {
-    throw new FlareError("CERT_ALREADY_EXISTS", {
-      message: `Signed certificate already exists at ${signedZip}.`,
-    });
-  }
+  const signedZip = signedZipPath(options, env, zipPath, verified.name);
+  // Leftovers of a killed earlier run beside the signed zip go first (docs/security.md).
+  recoverStale(dirname(signedZip));
+  recoverAuditDirs(env.home);
+  checkSignedZipTarget(signedZip, options.force === true);
+  // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
+  checkWritableDir(dirname(signedZip));
   const existsError = () =>
     new FlareError("CERT_ALREADY_EXISTS", { message: `Signed certificate already exists at ${signedZip}.` });
   commitFiles(
@@ -117,7 +111,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
         rootca_path: join(caDir, "rootCA.pem"),
       },
       hashes: {
-        request_zip_sha256: await sha256Hex(deps, zipRead.bytes),
+        request_zip_sha256: await sha256Hex(deps, zipBytes),
         request_json_sha256: approval.hashes.requestJson,
         site_yaml_sha256: approval.hashes.requestSiteYaml,
         csr_sha256: verified.csrSha256,
@@ -145,4 +139,59 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     audit,
     approval,
   };
+}
+
+/**
+ * Reads what one approval needs (validation.md §4.3 rows 2-3, 20, 26): the request zip
+ * (`REQUEST_ZIP_NOT_FOUND`, or `INVALID_ARGS` for a folder or unreadable file), the CA files and
+ * the profile. Shared by `cert approve` and its `--dry-run`.
+ */
+export function readApprovalInputs(
+  options: ApproveCertOptions,
+  env: NodeEnv,
+): { zipPath: string; zipBytes: Uint8Array; inputs: ApprovalInputs } {
+  const zipPath = resolve(env.cwd, options.requestZip);
+  const zipRead = tryReadFile(zipPath, MAX_INPUT_BYTES);
+  if (!zipRead.ok) {
+    if (zipRead.reason === "missing")
+      throw new FlareError("REQUEST_ZIP_NOT_FOUND", { message: `Request zip not found: ${zipPath}.` });
+    if (zipRead.reason === "not-a-file") throw invalidArgs(`request zip must be a file path: ${zipPath}`);
+    throw invalidArgs(`invalid request zip: ${zipRead.detail}`);
+  }
+  const caDir = resolve(env.cwd, options.caDir);
+  const inputs: ApprovalInputs = {
+    requestZip: zipRead.bytes,
+    caDir: options.caDir,
+    caJson: maybeFile(join(caDir, "ca.json"), join(options.caDir, "ca.json")),
+    rootCaPem: maybeFile(join(caDir, "rootCA.pem"), join(options.caDir, "rootCA.pem")),
+    rootCaKey: maybeFile(join(caDir, "rootCA.key"), join(options.caDir, "rootCA.key")),
+    profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
+    validDays: options.validDays ?? 1095,
+  };
+  return { zipPath, zipBytes: zipRead.bytes, inputs };
+}
+
+/** The signed zip's path: `--out`, else `<dir of the request zip>/<name>.signed.zip` (cli.md §2). */
+export function signedZipPath(
+  options: ApproveCertOptions,
+  env: NodeEnv,
+  zipPath: string,
+  name: string,
+): string {
+  return options.out ? resolve(env.cwd, options.out) : join(dirname(zipPath), `${name}.signed.zip`);
+}
+
+/**
+ * validation.md §4.3 row 34: the signed zip may not be a folder, FIFO or device (not even with
+ * `force`), nor an existing file without `force` (`CERT_ALREADY_EXISTS`).
+ */
+export function checkSignedZipTarget(signedZip: string, force: boolean): void {
+  const kind = pathKind(signedZip);
+  // A folder, FIFO or device is never replaced, not even with --force.
+  if (kind === "dir" || kind === "other") throw invalidArgs(`--out must be a file path: ${signedZip}`);
+  if (!force && kind !== "missing") {
+    throw new FlareError("CERT_ALREADY_EXISTS", {
+      message: `Signed certificate already exists at ${signedZip}.`,
+    });
+  }
 }

@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { commitFiles, makeDirs, recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
 
 /** `<home>/.nvflare`, shared with the reference so both tools can be mixed (cli.md §6). */
@@ -32,9 +31,16 @@ export function writeAuditRecord(
   env: NodeEnv,
 ): string {
   try {
-    mkdirSync(dirname(dirname(path)), { recursive: true });
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileAtomic(path, utf8(dumpJson(record, { indent: 2 })), 0o600);
+    // Ancestors 0755 and the record's own folder 0700, as the reference leaves them; a new
+    // folder is assembled beside its name and renamed in, so a kill leaves nothing half-made.
+    makeDirs(dirname(dirname(path)), 0o755);
+    commitFiles(
+      dirname(path),
+      [{ name: basename(path), bytes: utf8(dumpJson(record, { indent: 2 })), mode: 0o600 }],
+      {
+        dirMode: 0o700,
+      },
+    );
     return path;
   } catch (error) {
     env.note(
@@ -42,4 +48,14 @@ export function writeAuditRecord(
     );
     return "(not written)";
   }
+}
+
+/**
+ * Removes what killed runs left among the audit records (temp files and folders of a dead
+ * writer, see {@link recoverStale}); commands that write audit records call it first.
+ */
+export function recoverAuditDirs(home: string): void {
+  recoverStale(nvflareHome(home));
+  recoverStale(join(nvflareHome(home), "cert_requests"));
+  recoverStale(join(nvflareHome(home), "cert_approves"));
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { parseJson } from "../core/json/parse-json.ts";
+import { recoverStale } from "./atomic-write.ts";
 import { nvflareHome } from "./audit.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -19,6 +20,8 @@ interface CandidateCheck {
   missing: string[];
   /** Absolute path equals real path and request.json carries the signed request_id. */
   validated: boolean;
+  /** Why it is not validated, naming the folder (for `REQUEST_DIR_MISMATCH`). */
+  problem?: string;
 }
 
 function sameRequestId(a: unknown, b: string): boolean {
@@ -27,10 +30,14 @@ function sameRequestId(a: unknown, b: string): boolean {
 
 function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
   const exists = isDirectory(dir);
+  // A request folder that a killed `cert request --force` left mid-commit is rolled back
+  // before it is judged (docs/security.md); nothing else in it is touched.
+  if (exists) recoverStale(dir);
   const missing = [`${target.name}.key`, "request.json"].filter(
     (file) => pathKind(join(dir, file)) !== "file",
   );
   let validated = false;
+  let problem: string | undefined;
   if (exists) {
     let real: string | undefined;
     try {
@@ -39,16 +46,24 @@ function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
       real = undefined;
     }
     const read = tryReadFile(join(dir, "request.json"));
-    if (real === dir && read.ok) {
+    if (real !== dir) problem = `${dir} is reached through a symbolic link (real path ${real ?? "unknown"})`;
+    else if (!read.ok) problem = `cannot read ${join(dir, "request.json")}: ${read.detail}`;
+    else {
       try {
         const request = parseJson(read.bytes, "request.json");
         validated = isMapping(request) && sameRequestId(request.request_id, target.requestId);
-      } catch {
-        validated = false;
+        if (!validated) {
+          const found = isMapping(request) ? request.request_id : undefined;
+          problem = `${join(dir, "request.json")} has request_id ${typeof found === "string" ? `'${found}'` : "(none)"}; the signed zip has '${target.requestId}'`;
+        }
+      } catch (error) {
+        problem = `${join(dir, "request.json")} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
   }
-  return { dir, exists, missing, validated };
+  return problem === undefined
+    ? { dir, exists, missing, validated }
+    : { dir, exists, missing, validated, problem };
 }
 
 /** Request-folder hints from the request audit record, in the reference's order (cli.md §6 step 2). */
@@ -111,7 +126,12 @@ export function discoverRequestDir(
         hint: `Expected file(s): ${check.missing.join(", ")}.`,
       });
     }
-    if (!check.validated) throw new FlareError("REQUEST_DIR_MISMATCH");
+    if (!check.validated) {
+      throw new FlareError(
+        "REQUEST_DIR_MISMATCH",
+        check.problem === undefined ? {} : { detail: check.problem },
+      );
+    }
     return dir;
   }
   const zipDir = dirname(where.zipPath);
@@ -126,6 +146,7 @@ export function discoverRequestDir(
     if (check.validated && check.missing.length === 0) return check.dir;
   }
   throw new FlareError("REQUEST_DIR_NOT_FOUND", {
-    hint: "Use --request-dir to point to the folder created by 'nvflare cert request' for this signed zip.",
+    // validation.md §6 / errors/expected/package-without-key: the reference's hint, verbatim.
+    hint: "Use --request-dir to point to the original request folder created by 'nvflare cert request'.",
   });
 }

@@ -22,6 +22,15 @@ export function notWritable(dir: string, error: unknown): FlareError {
 }
 
 const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENXIO: "no such device or address",
+  EAGAIN: "resource temporarily unavailable",
+  EIO: "input/output error",
+  EBUSY: "device or resource busy",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "file name too long",
+  ENOTEMPTY: "directory not empty",
+  EXDEV: "cross-device link",
   ENOSPC: "no space left on device",
   EDQUOT: "disk quota exceeded",
   EACCES: "permission denied",

@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
-import { compactTimestamp } from "../core/bytes/time.ts";
 import { createRootCa } from "../core/ca/create-root-ca.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { parseJsonObject, parseYamlMapping } from "../core/inputs/structured.ts";
 import { readProfileName } from "../core/profile/parse-profile.ts";
-import { commitFiles } from "./atomic-write.ts";
-import { errnoCode, notWritable } from "./fs-errors.ts";
+import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
-import { tryReadFile } from "./read-input.ts";
+import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
 /** Options of {@link initCa}, as the CLI flags name them. */
 export interface InitCaOptions {
@@ -38,24 +35,37 @@ const CA_FILES = ["rootCA.pem", "rootCA.key", "ca.json"] as const;
 
 /**
  * Creates the project root CA in `outputDir` (validation.md §4.1). Library API of `cert init`.
- * The key, certificate and ca.json are computed first and written as one unit; with `force`
- * the previous files move to `.bak/<ts>/` and come back if writing fails.
+ * The key, certificate and ca.json are computed first and written as one journaled unit; with
+ * `force` the previous files move to `.bak/<local ts>/`. A failure or a kill at any point leaves
+ * the CA folder as it was (the next run rolls back what a kill interrupted).
  */
 export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<InitCaResult> {
   const deployVersion = options.deployVersion ?? "00";
   const profilePath = resolve(env.cwd, options.profile);
   const read = tryReadFile(profilePath);
   if (!read.ok) {
-    if (read.reason === "missing" || read.reason === "not-a-file")
-      throw invalidArgs(`project profile file not found: ${options.profile}`);
+    // validation.md §4.1 row 3 (a folder or FIFO is "not found" too, as os.path.isfile says).
+    if (read.reason === "missing") throw invalidArgs(`project profile file not found: ${options.profile}`);
+    if (read.reason === "not-a-file")
+      throw invalidArgs(`project profile file not found: ${options.profile} (not a regular file)`);
     throw invalidArgs(`failed to parse yaml ${options.profile}: ${read.detail}`);
   }
   const project = readProfileName(parseYamlMapping(read.bytes, options.profile), options.profile);
 
   const caDir = resolve(env.cwd, options.outputDir);
+  // validation.md §4.1 row 7, checked before the (slow) key generation: a file in the way.
+  if (pathKind(caDir) !== "missing" && !isDirectory(caDir)) {
+    throw new FlareError("OUTPUT_DIR_NOT_WRITABLE", {
+      message: `Cannot write to output directory ${caDir}.`,
+      detail: "the path exists and is not a directory",
+    });
+  }
+  checkWritableDir(caDir);
+  // Undo what a killed earlier run may have left half done (docs/security.md).
+  recoverStale(caDir);
   // No mkdir here: commitFiles assembles a missing CA dir beside it and renames it into place.
   // Safer than the reference, which overwrites a stray rootCA.pem/ca.json when rootCA.key is gone.
-  const present = CA_FILES.filter((name) => existsSync(join(caDir, name)));
+  const present = CA_FILES.filter((name) => pathKind(join(caDir, name)) !== "missing");
   if (present.length > 0 && !options.force) {
     throw new FlareError("CA_ALREADY_EXISTS", { message: `Root CA already exists at ${caDir}.` });
   }
@@ -68,7 +78,8 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
     if (existingVersion === deployVersion) {
       throw new FlareError("CA_VERSION_ALREADY_EXISTS", {
         message: `Deploy version '${deployVersion}' already exists in CA directory ${caDir}.`,
-        hint: `Deploy version '${deployVersion}' maps to prod_${deployVersion}; use a new --deploy-version or a fresh output directory.`,
+        // validation.md §4.1 row 9: the reference's hint, verbatim (errors/expected).
+        hint: `Deploy version ${deployVersion} maps to prod_${deployVersion}. Use a new --deploy-version value when intentionally creating a new deployment CA, or use a fresh CA directory.`,
       });
     }
   }
@@ -78,17 +89,21 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
     env.deps,
   );
 
-  const restore = present.length > 0 ? backUp(caDir, present, env.deps.now()) : () => {};
-  try {
-    commitFiles(caDir, [
-      { name: "rootCA.key", bytes: utf8(ca.keyPem), mode: 0o600, exclusive: true },
+  // validation.md §4.1 rows 10-12 as one unit: the old files are linked into .bak/<ts>/ and
+  // replaced in one journaled commit, so a failure or a kill leaves the old CA in place.
+  commitFiles(
+    caDir,
+    [
+      { name: "rootCA.key", bytes: utf8(ca.keyPem), mode: 0o600, exclusive: !present.includes("rootCA.key") },
       { name: "rootCA.pem", bytes: utf8(ca.certPem), mode: 0o644 },
       { name: "ca.json", bytes: utf8(ca.caJson), mode: 0o600 },
-    ]);
-  } catch (error) {
-    restore();
-    throw error;
-  }
+    ],
+    {
+      backup: { folder: join(".bak", localCompactTimestamp(env.deps.now())), names: present },
+      existsError: () =>
+        new FlareError("CA_ALREADY_EXISTS", { message: `Root CA already exists at ${caDir}.` }),
+    },
+  );
   return {
     caCert: join(caDir, "rootCA.pem"),
     project,
@@ -100,22 +115,8 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
   };
 }
 
-/** Moves the named files into `.bak/<yyyymmddTHHMMSS>/` (0700); returns an undo. */
-function backUp(dir: string, names: readonly string[], now: Date): () => void {
-  const bak = join(dir, ".bak", compactTimestamp(now));
-  const moved: string[] = [];
-  try {
-    mkdirSync(bak, { recursive: true, mode: 0o700 });
-    for (const name of names) {
-      renameSync(join(dir, name), join(bak, name));
-      moved.push(name);
-    }
-  } catch (error) {
-    for (const name of moved) renameSync(join(bak, name), join(dir, name));
-    if (errnoCode(error)) throw notWritable(dir, error);
-    throw error;
-  }
-  return () => {
-    for (const name of moved) renameSync(join(bak, name), join(dir, name));
-  };
+/** `yyyymmddTHHMMSS` in local time: the reference names cert init's backup folder so (artifacts.md §13). */
+function localCompactTimestamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}T${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
 }

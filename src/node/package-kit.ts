@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
 import { FlareError } from "../core/errors/flare-error.ts";
@@ -7,14 +7,14 @@ import { dumpJson } from "../core/json/dump-json.ts";
 import { parseJson } from "../core/json/parse-json.ts";
 import { buildKit } from "../core/kit/build-kit.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
+import { serverSecurityWarning } from "../core/package/consistency.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
 import { parseCertificate } from "../core/x509/certificate.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
-import { commitFiles } from "./atomic-write.ts";
+import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { discoverRequestDir } from "./discover-request-dir.ts";
-import { notWritable } from "./fs-errors.ts";
 import type { NodeEnv } from "./node-env.ts";
-import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
+import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
 
 /** Options of {@link packageSignedZip}. */
@@ -94,17 +94,38 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       message: `Failed to load private key '${keyPath}': ${key.detail}.`,
     });
   }
-  const optional = (path: string) => {
+  // A missing file is absent (the core says so in its order); one that cannot be read (a
+  // folder, a FIFO, over 1 MiB) fails with its reason when the core first looks at it
+  // (validation.md §4.4 rows 24 and 29: exit 4, not "not found").
+  const optional = (path: string, fail: (detail: string) => FlareError) => {
     const read = tryReadFile(path);
-    return read.ok ? read.bytes : undefined;
+    return () => {
+      if (read.ok) return read.bytes;
+      if (read.reason === "missing") return undefined;
+      throw fail(`cannot read ${path}: ${read.detail}`);
+    };
   };
+  const requestJson = optional(
+    join(requestDir, "request.json"),
+    (why) =>
+      new FlareError("REQUEST_METADATA_INVALID", { message: `Local request metadata is invalid: ${why}.` }),
+  );
+  const siteYaml = optional(
+    join(requestDir, "site.yaml"),
+    (why) =>
+      new FlareError("LOCAL_SITE_INVALID", { message: `Invalid local participant definition: ${why}` }),
+  );
   const paired = await checkLocalRequest(
     approval,
     {
       keyPem: key.bytes,
       keyPath,
-      requestJson: optional(join(requestDir, "request.json")),
-      siteYaml: optional(join(requestDir, "site.yaml")),
+      get requestJson() {
+        return requestJson();
+      },
+      get siteYaml() {
+        return siteYaml();
+      },
     },
     env.deps,
   );
@@ -136,6 +157,12 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
   });
+  const securityWarning = serverSecurityWarning({
+    certType: approval.certType,
+    localOverride: paired.participant.connection_security,
+    projectDefault: approval.defaultConnectionSecurity,
+  });
+  if (securityWarning) env.note(securityWarning);
   const connectTo = paired.participant.connect_to;
   if (
     approval.certType !== "server" &&
@@ -149,33 +176,44 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   }
 
   const workspace = resolve(env.cwd, options.workspace ?? "workspace");
-  if (existsSync(workspace) && !lstatSync(workspace).isDirectory()) {
+  // A symlink to a folder is a fine workspace; a file (or a FIFO...) in the way is not.
+  if (existsSync(workspace) && !isDirectory(workspace)) {
     throw new FlareError("OUTPUT_DIR_NOT_WRITABLE", {
       message: `Cannot write to output directory ${workspace}.`,
       detail: "the workspace path is not a directory",
     });
   }
+  checkWritableDir(workspace);
   const projectDir = join(workspace, paired.project);
   const prodDir = join(projectDir, `prod_${approval.provisionVersion}`);
+  // A kill during an earlier `package --force` may have left the old kit aside: put it back first.
+  recoverStale(prodDir);
   await checkProdRoots(prodDir, approval.fingerprint, env);
   const outputDir = join(prodDir, approval.name);
   const exists = () =>
     new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
   if (existsSync(outputDir) && !options.force) throw exists();
-  try {
-    mkdirSync(join(projectDir, "state"), { recursive: true });
-  } catch (error) {
-    throw notWritable(projectDir, error);
-  }
-  writeTreeAtomic(outputDir, tree, { replace: options.force === true, exists });
-
-  // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely).
+  // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
+  // state folder and the request-folder copies are written once the kit is in place, and if
+  // they fail the kit is taken back out, so a failed package writes nothing.
   const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
-  commitFiles(requestDir, [
-    { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
-    { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
-    { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
-  ]);
+  writeTreeAtomic(outputDir, tree, {
+    replace: options.force === true,
+    exists,
+    afterPlaced: () => {
+      const made = makeDirs(join(projectDir, "state"), 0o755);
+      try {
+        commitFiles(requestDir, [
+          { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
+          { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
+          { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
+        ]);
+      } catch (error) {
+        removeDirs(made);
+        throw error;
+      }
+    },
+  });
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";

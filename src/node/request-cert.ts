@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
@@ -7,11 +6,10 @@ import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { parseYamlMapping } from "../core/inputs/structured.ts";
 import { parseParticipantDefinition } from "../core/participant/parse-participant.ts";
 import { buildRequest } from "../core/request/build-request.ts";
-import { commitFiles } from "./atomic-write.ts";
-import { requestAuditPath, writeAuditRecord } from "./audit.ts";
-import { notWritable } from "./fs-errors.ts";
+import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
+import { recoverAuditDirs, requestAuditPath, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
-import { pathKind, tryReadFile } from "./read-input.ts";
+import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
 /** Options of {@link requestCert}. */
 export interface RequestCertOptions {
@@ -48,27 +46,44 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
   const name = definition.participant.name;
 
   const dir = resolve(env.cwd, options.out ?? name);
-  const kind = pathKind(dir);
-  if (kind !== "missing" && kind !== "dir") throw invalidArgs(`--out must be a directory path: ${dir}`);
+  // validation.md §4.2 row 14 (a symlink to a folder is a folder, as os.path.isdir says).
+  if (pathKind(dir) !== "missing" && !isDirectory(dir))
+    throw invalidArgs(`--out must be a directory path: ${dir}`);
+  // Undo what a killed earlier run may have left half done before looking at what exists.
+  recoverStale(dir);
+  recoverAuditDirs(env.home);
   const zipPath = join(dir, `${name}.request.zip`);
   const keyPath = join(dir, `${name}.key`);
-  if (!options.force && existsSync(zipPath)) {
+  const csrPath = join(dir, `${name}.csr`);
+  if (!options.force && pathKind(zipPath) !== "missing") {
     throw new FlareError("CERT_ALREADY_EXISTS", {
       message: `Request zip already exists at ${zipPath}.`,
       hint: "Use --force to create a new request (new key and request id), or choose a different --out.",
     });
   }
-  if (!options.force && existsSync(keyPath)) {
+  // validation.md §4.2 row 16 comes before the key check of row 17.
+  checkWritableDir(dir);
+  if (!options.force && pathKind(keyPath) !== "missing") {
     throw new FlareError("KEY_ALREADY_EXISTS", { message: `Private key already exists at ${keyPath}.` });
   }
 
   const bundle = await buildRequest(definition, env.deps);
 
-  if (options.force) backUpKeyAndCsr(dir, name, env.deps.now());
+  // validation.md §4.2 rows 16-19 as one journaled unit: with --force the old key and CSR are
+  // linked into .bak/<UTC ts>/ and replaced together with the rest, so a failure or a kill
+  // leaves the old request folder intact (artifacts.md §3).
+  const replaced = options.force
+    ? [`${name}.key`, `${name}.csr`].filter((file) => pathKind(join(dir, file)) !== "missing")
+    : [];
   commitFiles(
     dir,
     [
-      { name: `${name}.key`, bytes: utf8(bundle.keyPem), mode: 0o600, exclusive: true },
+      {
+        name: `${name}.key`,
+        bytes: utf8(bundle.keyPem),
+        mode: 0o600,
+        exclusive: !replaced.includes(`${name}.key`),
+      },
       { name: `${name}.csr`, bytes: utf8(bundle.csrPem), mode: 0o644 },
       { name: "site.yaml", bytes: utf8(bundle.localSiteYaml), mode: 0o644 },
       { name: "request.json", bytes: utf8(bundle.requestJson), mode: 0o600 },
@@ -76,6 +91,7 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
       { name: `${name}.request.zip`, bytes: bundle.requestZip, mode: 0o600 },
     ],
     {
+      backup: { folder: join(".bak", compactTimestamp(env.deps.now())), names: replaced },
       existsError: (path) =>
         new FlareError("KEY_ALREADY_EXISTS", { message: `Private key already exists at ${path}.` }),
     },
@@ -90,7 +106,7 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
       request_dir: dir,
       request_zip_path: zipPath,
       private_key_path: keyPath,
-      csr_path: join(dir, `${name}.csr`),
+      csr_path: csrPath,
       site_yaml_path: join(dir, "site.yaml"),
       hashes: {
         request_json_sha256: await sha256Hex(deps, bundle.requestJson),
@@ -112,17 +128,4 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
     requestId: bundle.requestId,
     audit,
   };
-}
-
-/** `--force`: the old key and CSR move to `.bak/<UTC yyyymmddTHHMMSS>/` (0700), artifacts.md §3. */
-function backUpKeyAndCsr(dir: string, name: string, now: Date): void {
-  const present = [`${name}.key`, `${name}.csr`].filter((file) => existsSync(join(dir, file)));
-  if (present.length === 0) return;
-  const bak = join(dir, ".bak", compactTimestamp(now));
-  try {
-    mkdirSync(bak, { recursive: true, mode: 0o700 });
-    for (const file of present) renameSync(join(dir, file), join(bak, file));
-  } catch (error) {
-    throw notWritable(dir, error);
-  }
 }

@@ -31,7 +31,10 @@ describe("the CLI surface", () => {
   test("cert without a subcommand is INVALID_ARGS exit 4", () => {
     const run = cli("cert");
     assert.equal(run.code, 4);
-    assert.equal(run.stderr, "Invalid arguments. \u2014 cert subcommand required\nHint: Run the command with -h for usage.\nCode: INVALID_ARGS (exit 4)\n");
+    assert.equal(
+      run.stderr,
+      "Invalid arguments. \u2014 cert subcommand required\nHint: Run the command with -h for usage.\nCode: INVALID_ARGS (exit 4)\n",
+    );
   });
 
   test("an argument error in JSON mode is exactly one envelope on stdout and nothing on stderr", () => {
