@@ -13,6 +13,8 @@ export interface ArgSpec {
   key: string;
   type: ArgType;
   positional?: boolean;
+  /** A last positional that takes every remaining value (argparse `nargs="+"`); parsed as `string[]`. */
+  variadic?: boolean;
   required?: boolean;
   metavar?: string;
   description: string;

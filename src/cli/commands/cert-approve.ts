@@ -1,21 +1,109 @@
-import { type CommandSpec, positiveInt } from "../command-spec.ts";
+import { FlareError, invalidArgs } from "../../core/errors/flare-error.ts";
+import type { ApproveBatchResult, BatchEntry, BatchInputs, BatchRecord } from "../../node/approve-batch.ts";
+import { type CommandContext, type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
+import { printable, type Reporter } from "../output.ts";
+
+/** The one text line of a batch record: what happened to the zip, or what would. */
+export function batchLine(record: BatchRecord, shown: string): string {
+  const text = (value: unknown) => printable(String(value));
+  if (record.status === "failed")
+    return `failed         ${text(shown)}: ${text(record.error_code)}: ${text(record.message)}`;
+  const who = `${text(record.cert_type)} ${text(record.name)} (O=${text(record.org)})`;
+  if (record.status === "approved") {
+    return `approved       ${text(shown)} -> ${text(record.signed_zip)}: ${who}, request_id ${text(record.request_id)}`;
+  }
+  const sans = (record.sans as readonly string[]).map(text).join(", ");
+  return (
+    `would approve  ${text(shown)} -> ${text(record.signed_zip)}: ${who}, SANs ${sans}, ` +
+    `valid ${text(record.not_before)} to ${text(record.valid_until)} (${text(record.valid_days)} days)`
+  );
+}
+
+function batchSummary(result: ApproveBatchResult): string {
+  const total = result.results.length;
+  if (result.dryRun) {
+    return `dry run: ${result.succeeded} of ${total} request zips would be approved, ${result.failed} would fail; nothing was written`;
+  }
+  return `approved ${result.succeeded} of ${total} request zips, ${result.failed} failed`;
+}
+
+/**
+ * Several zips, a folder or `--dry-run`: one text line per zip as it is done, then a summary;
+ * JSON mode one envelope whose `data.results` holds one record per zip. Any failure makes the
+ * run fail with `BATCH_APPROVE_FAILED` (exit = the worst exit status among the failed zips).
+ */
+async function runBatch(
+  options: Record<string, unknown>,
+  batch: BatchInputs,
+  reporter: Reporter,
+  cwd: string,
+  env: CommandContext["env"],
+): Promise<void> {
+  if (options.out !== undefined && (batch.fromFolder || batch.entries.length > 1)) {
+    throw invalidArgs(
+      "--out names one signed zip; it cannot be used with several REQUEST_ZIP arguments or a folder of request zips",
+    );
+  }
+  const { approveBatch } = await import("../../node/approve-batch.ts");
+  const text = reporter.format === "txt";
+  const result = await approveBatch(
+    {
+      requestZips: batch.entries,
+      caDir: options.caDir as string,
+      profile: options.profile as string,
+      out: options.out as string | undefined,
+      validDays: options.validDays as number,
+      force: options.force === true,
+      dryRun: options.dryRun === true,
+    },
+    nodeEnv(cwd, env, (line) => reporter.note(line)),
+    (record, entry) => {
+      if (text) reporter.raw(`${batchLine(record, entry.shown)}\n`);
+    },
+  );
+  const data = {
+    dry_run: result.dryRun,
+    total: result.results.length,
+    [result.dryRun ? "would_approve" : "approved"]: result.succeeded,
+    failed: result.failed,
+    results: result.results,
+  };
+  if (result.failed === 0) {
+    reporter.document(data, `${batchSummary(result)}\n`);
+    return;
+  }
+  if (text) reporter.raw(`${batchSummary(result)}\n`);
+  const failedZips = batch.entries
+    .filter((_, i) => result.results[i]?.status === "failed")
+    .map((e) => e.shown);
+  throw new FlareError("BATCH_APPROVE_FAILED", {
+    message: `${result.failed} of ${result.results.length} request zips failed: ${failedZips.join(", ")}.`,
+    hint: result.dryRun
+      ? "Fix or remove the failed request zips and run again; nothing was written (dry run)."
+      : "Fix or remove the failed request zips and approve them again; the others were signed.",
+    exit: result.worstExit as 1 | 4 | 5,
+    data,
+  });
+}
 
 /** `nvflare cert approve`: verify a request zip and sign it (validation.md §4.3). */
 export const certApprove: CommandSpec = {
   words: ["cert", "approve"],
-  summary: "verify a request zip and sign it",
+  summary: "verify request zips and sign them",
   description:
-    "Verify a request zip and issue the participant's certificate with the project root CA (Project Admin). Writes <name>.signed.zip next to the request zip (or --out) and prints the root fingerprint to share out of band. Running the command is the approval.",
+    "Verify a request zip and issue the participant's certificate with the project root CA (Project Admin). Writes <name>.signed.zip next to the request zip (or --out) and prints the root fingerprint to share out of band. Running the command is the approval. Several zips or a folder of *.request.zip approve a batch: each valid zip is signed, a bad one is reported and skipped, one line (JSON: one record) per zip, exit non-zero if any failed. --dry-run verifies everything and shows what would be signed without writing anything.",
   args: [
     {
       name: "request_zip",
       key: "requestZip",
       type: "path",
       positional: true,
+      variadic: true,
       required: true,
       metavar: "REQUEST_ZIP",
-      description: "<name>.request.zip from 'nvflare cert request'",
+      description:
+        "<name>.request.zip from 'nvflare cert request'; several zips or a folder of them approve a batch",
     },
     {
       name: "--ca-dir",
@@ -51,16 +139,31 @@ export const certApprove: CommandSpec = {
       description: "certificate validity in days, capped at the root's expiry",
     },
     { name: "--force", key: "force", type: "boolean", description: "overwrite an existing signed zip" },
+    {
+      name: "--dry-run",
+      key: "dryRun",
+      type: "boolean",
+      description:
+        "verify everything and show what would be signed (identity, type, SANs, validity, output); write nothing",
+    },
   ],
   examples: [
     "nvflare cert approve hospital-a/hospital-a.request.zip --ca-dir ./ca --profile project_profile.yaml",
     "nvflare cert approve inbox/site-9.request.zip -c ./ca --profile project_profile.yaml --out outbox/site-9.signed.zip",
+    "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --dry-run",
+    "nvflare cert approve a.request.zip b.request.zip -c ./ca --profile project_profile.yaml",
   ],
   async run(options, { reporter, cwd, env }) {
+    const { expandRequestZips } = await import("../../node/approve-batch.ts");
+    const batch = expandRequestZips(options.requestZip as string[], cwd);
+    if (options.dryRun === true || batch.fromFolder || batch.entries.length > 1) {
+      await runBatch(options, batch, reporter, cwd, env);
+      return;
+    }
     const { approveCert } = await import("../../node/approve-cert.ts");
     const result = await approveCert(
       {
-        requestZip: options.requestZip as string,
+        requestZip: (batch.entries[0] as BatchEntry).shown,
         caDir: options.caDir as string,
         profile: options.profile as string,
         out: options.out as string | undefined,

@@ -1,8 +1,9 @@
 import type { CommandSpec } from "../command-spec.ts";
 import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
+import { certInspect } from "./cert-inspect.ts";
 import { certRequest } from "./cert-request.ts";
 import { packageKit } from "./package.ts";
 
 /** Every command, in help order. Specs are light; each action imports its work lazily. */
-export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, packageKit];
+export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, certInspect, packageKit];

@@ -4,6 +4,8 @@ import { isoSeconds } from "../bytes/time.ts";
 import type { CoreDeps } from "../deps.ts";
 import { FlareError, invalidArgs } from "../errors/flare-error.ts";
 import { isMapping, parseJsonObject, parseYamlMapping } from "../inputs/structured.ts";
+import { type CheckStep, collectChecks, runSteps } from "../inspect/check-steps.ts";
+import type { CheckResult } from "../inspect/types.ts";
 import { dumpJson } from "../json/dump-json.ts";
 import {
   checkCertType,
@@ -25,15 +27,20 @@ import {
 } from "../participant/site-yaml.ts";
 import { type ProjectProfile, parseProjectProfile } from "../profile/parse-profile.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
-import { parseCsr } from "../x509/csr.ts";
+import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
-import { issueLeafCertificate, serverSubjectAltNames, signingCaProblem } from "../x509/issue.ts";
-import { parsePrivateKeyPem } from "../x509/keys.ts";
+import {
+  issueLeafCertificate,
+  type SubjectAltName,
+  serverSubjectAltNames,
+  signingCaProblem,
+} from "../x509/issue.ts";
+import { type LoadedPrivateKey, parsePrivateKeyPem } from "../x509/keys.ts";
 import { signPss } from "../x509/pss.ts";
 import { randomSerial } from "../x509/serial.ts";
 import { dumpYaml } from "../yaml/dump-yaml.ts";
 import { writeZip } from "../zip/write-zip.ts";
-import { readRequestZipMembers } from "./read-zip-members.ts";
+import { type Members, readRequestZipMembers } from "./read-zip-members.ts";
 
 /** A file the caller may or may not have found; `undefined` bytes = absent. */
 export interface MaybeFile {
@@ -105,107 +112,237 @@ const REQUIRED_REQUEST_FIELDS = [
   "site_yaml_sha256",
 ] as const;
 
+/** What the request-zip steps derive, field by field, as they pass. */
+interface RequestZipState {
+  zipBytes: Uint8Array;
+  deps: CoreDeps;
+  members?: Members;
+  requestJsonBytes?: Uint8Array;
+  siteBytes?: Uint8Array;
+  request?: Record<string, unknown>;
+  /** `request.json` `name` once it passed the safe-cert-name rule. */
+  name?: string;
+  siteDocument?: Record<string, unknown>;
+  project?: string;
+  org?: string;
+  certType?: string;
+  kind?: string;
+  certRole?: string | null;
+  csrPem?: Uint8Array;
+  csr?: ParsedCsr;
+  csrSha256?: string;
+  publicKeySha256?: string;
+}
+
+/**
+ * The request-zip checks of validation.md §4.3 rows 3-19c, in the reference's order. Run
+ * fail-fast they are `cert approve`'s verification; collected they are `cert inspect`'s.
+ */
+const REQUEST_ZIP_STEPS: readonly CheckStep<RequestZipState>[] = [
+  {
+    id: "zip-safety",
+    pass: "the zip is well-formed, every member name is safe and no member holds a private key",
+    run: (s) => {
+      s.members = readRequestZipMembers(s.zipBytes);
+    },
+  },
+  {
+    id: "request-json",
+    needs: ["zip-safety"],
+    pass: "request.json and site.yaml are present and request.json is a JSON object",
+    run: (s) => {
+      s.requestJsonBytes = s.members!.get("request.json");
+      s.siteBytes = s.members!.get("site.yaml");
+      if (!s.requestJsonBytes || !s.siteBytes)
+        throw invalidArgs("request zip must contain request.json and site.yaml");
+      try {
+        s.request = parseJsonObject(s.requestJsonBytes, "request.json");
+      } catch (error) {
+        throw invalidArgs(
+          `invalid request metadata: ${error instanceof FlareError && error.detail ? error.detail : String(error)}`,
+        );
+      }
+    },
+  },
+  {
+    id: "member-set",
+    needs: ["request-json"],
+    pass: (s) => `the zip holds exactly ${s.name}.csr, request.json and site.yaml`,
+    run: (s) => {
+      const request = s.request!;
+      const name = checkSafeCertName(request.name, request.cert_type);
+      const expected = [`${String(name)}.csr`, "request.json", "site.yaml"].sort();
+      const actual = [...s.members!.keys()].sort();
+      if (actual.length !== expected.length || actual.some((member, i) => member !== expected[i])) {
+        throw invalidArgs(`request zip must contain only: ${expected.join(", ")}`);
+      }
+      s.name = String(name);
+    },
+  },
+  {
+    id: "site-yaml",
+    needs: ["request-json"],
+    pass: "site.yaml is a YAML mapping",
+    run: (s) => {
+      s.siteDocument = parseYamlMapping(s.siteBytes!, "site.yaml");
+    },
+  },
+  {
+    id: "request-metadata",
+    needs: ["member-set"],
+    pass: "request.json has every required field and a valid request_id, project, org, kind and cert_type",
+    run: (s) => {
+      const request = s.request!;
+      const missing = REQUIRED_REQUEST_FIELDS.filter((field) => !pyTruthy(request[field]));
+      if (missing.length > 0)
+        throw invalidArgs(`request metadata missing required field(s): ${missing.join(", ")}`);
+      if (request.artifact_type !== "nvflare.cert.request" || request.schema_version !== "1") {
+        throw invalidArgs("unsupported request artifact metadata");
+      }
+      checkRequestId(request.request_id);
+      s.project = checkProjectName(request.project);
+      s.org = checkOrgName(request.org);
+      s.certType = checkCertType(request.cert_type);
+      checkSafeCertName(request.name, s.certType);
+      s.kind = checkRequestKind(request.kind, s.certType, request.cert_role);
+      s.certRole = s.kind === "user" ? s.certType : null;
+      s.name = checkIdentityName(request.name, s.certType);
+    },
+  },
+  {
+    id: "site-identity",
+    needs: ["site-yaml", "request-metadata"],
+    pass: "site.yaml names the same participant as request.json and carries no local-only fields",
+    run: (s) => {
+      const request = s.request!;
+      const site = readSiteIdentity(s.siteDocument, "approve");
+      checkSiteIdentityMatches(
+        site,
+        { ...request, cert_role: pyTruthy(request.cert_role) ? request.cert_role : null },
+        "approve",
+      );
+      checkSanitizedSiteParticipant(site, "approve");
+    },
+  },
+  {
+    id: "site-yaml-hash",
+    needs: ["request-json"],
+    pass: "SHA-256 of site.yaml equals request.json site_yaml_sha256",
+    run: async (s) => {
+      if ((await sha256Hex(s.deps, s.siteBytes!)) !== normalizeHash(s.request!.site_yaml_sha256)) {
+        throw invalidArgs("site.yaml hash does not match request metadata");
+      }
+    },
+  },
+  {
+    id: "csr-signature",
+    needs: ["member-set"],
+    pass: "the CSR parses and its self-signature verifies",
+    run: async (s) => {
+      const csrName = `${s.name}.csr`;
+      s.csrPem = s.members!.get(csrName) as Uint8Array;
+      try {
+        s.csr = await parseCsr(s.csrPem, s.deps);
+      } catch (error) {
+        throw new FlareError("INVALID_CSR", {
+          message: `Invalid or corrupt CSR file: ${csrName}.`,
+          cause: error,
+        });
+      }
+      if (!s.csr.signatureValid) {
+        throw new FlareError("INVALID_CSR", {
+          message: `Invalid or corrupt CSR file: ${csrName}.`,
+          detail: "the CSR signature does not verify",
+        });
+      }
+    },
+  },
+  {
+    id: "csr-subject",
+    needs: ["csr-signature", "request-metadata"],
+    pass: "the CSR subject (CN, O, unstructuredName) matches request.json",
+    run: (s) => {
+      const subject = s.csr!.subject;
+      const expectedCn = s.certType === "server" ? s.name!.slice(0, 64) : s.name;
+      if (subject.commonName !== expectedCn)
+        throw invalidArgs("CSR common name does not match request metadata");
+      if (subject.unstructuredName !== s.certType)
+        throw invalidArgs("CSR role does not match request metadata");
+      if (subject.organization !== s.org)
+        throw invalidArgs("CSR organization does not match request metadata");
+    },
+  },
+  {
+    id: "csr-hash",
+    needs: ["member-set"],
+    pass: "SHA-256 of the CSR equals request.json csr_sha256",
+    run: async (s) => {
+      s.csrPem = s.members!.get(`${s.name}.csr`) as Uint8Array;
+      s.csrSha256 = await sha256Hex(s.deps, s.csrPem);
+      if (s.csrSha256 !== normalizeHash(s.request!.csr_sha256))
+        throw invalidArgs("CSR hash does not match request metadata");
+    },
+  },
+  {
+    id: "public-key-hash",
+    needs: ["csr-signature"],
+    pass: "SHA-256 of the CSR public key equals request.json public_key_sha256",
+    run: async (s) => {
+      s.publicKeySha256 = await spkiSha256(s.csr!.spkiDer, s.deps);
+      if (s.publicKeySha256 !== normalizeHash(s.request!.public_key_sha256)) {
+        throw invalidArgs("CSR public key hash does not match request metadata");
+      }
+    },
+  },
+];
+
 /**
  * Verifies a request zip on its own (validation.md §4.3 rows 3-19c): zip safety, member set,
  * request.json fields, site.yaml identity and hash, the CSR's signature, subject and hashes.
+ * Throws the first failure's FlareError.
  */
 export async function verifyRequestZip(zipBytes: Uint8Array, deps: CoreDeps): Promise<VerifiedRequest> {
-  const members = readRequestZipMembers(zipBytes);
-  const requestJsonBytes = members.get("request.json");
-  const siteBytes = members.get("site.yaml");
-  if (!requestJsonBytes || !siteBytes)
-    throw invalidArgs("request zip must contain request.json and site.yaml");
-  let request: Record<string, unknown>;
-  try {
-    request = parseJsonObject(requestJsonBytes, "request.json");
-  } catch (error) {
-    throw invalidArgs(
-      `invalid request metadata: ${error instanceof FlareError && error.detail ? error.detail : String(error)}`,
-    );
-  }
-  const name = request.name;
-  checkSafeCertName(name, request.cert_type);
-  const expected = [`${String(name)}.csr`, "request.json", "site.yaml"].sort();
-  const actual = [...members.keys()].sort();
-  if (actual.length !== expected.length || actual.some((member, i) => member !== expected[i])) {
-    throw invalidArgs(`request zip must contain only: ${expected.join(", ")}`);
-  }
-  const siteDocument = parseYamlMapping(siteBytes, "site.yaml");
-
-  const missing = REQUIRED_REQUEST_FIELDS.filter((field) => !pyTruthy(request[field]));
-  if (missing.length > 0)
-    throw invalidArgs(`request metadata missing required field(s): ${missing.join(", ")}`);
-  if (request.artifact_type !== "nvflare.cert.request" || request.schema_version !== "1") {
-    throw invalidArgs("unsupported request artifact metadata");
-  }
-  checkRequestId(request.request_id);
-  const project = checkProjectName(request.project);
-  const org = checkOrgName(request.org);
-  const certType = checkCertType(request.cert_type);
-  checkSafeCertName(name, certType);
-  const kind = checkRequestKind(request.kind, certType, request.cert_role);
-  const certRole = kind === "user" ? certType : null;
-  const validName = checkIdentityName(name, certType);
-
-  const site = readSiteIdentity(siteDocument, "approve");
-  checkSiteIdentityMatches(
-    site,
-    { ...request, cert_role: pyTruthy(request.cert_role) ? request.cert_role : null },
-    "approve",
-  );
-  checkSanitizedSiteParticipant(site, "approve");
-  if ((await sha256Hex(deps, siteBytes)) !== normalizeHash(request.site_yaml_sha256)) {
-    throw invalidArgs("site.yaml hash does not match request metadata");
-  }
-
-  const csrPem = members.get(`${validName}.csr`) as Uint8Array;
-  let csr: Awaited<ReturnType<typeof parseCsr>>;
-  try {
-    csr = await parseCsr(csrPem, deps);
-  } catch (error) {
-    throw new FlareError("INVALID_CSR", {
-      message: `Invalid or corrupt CSR file: ${validName}.csr.`,
-      cause: error,
-    });
-  }
-  if (!csr.signatureValid) {
-    throw new FlareError("INVALID_CSR", {
-      message: `Invalid or corrupt CSR file: ${validName}.csr.`,
-      detail: "the CSR signature does not verify",
-    });
-  }
-  const expectedCn = certType === "server" ? validName.slice(0, 64) : validName;
-  if (csr.subject.commonName !== expectedCn)
-    throw invalidArgs("CSR common name does not match request metadata");
-  if (csr.subject.unstructuredName !== certType)
-    throw invalidArgs("CSR role does not match request metadata");
-  if (csr.subject.organization !== org) throw invalidArgs("CSR organization does not match request metadata");
-  const csrSha256 = await sha256Hex(deps, csrPem);
-  if (csrSha256 !== normalizeHash(request.csr_sha256))
-    throw invalidArgs("CSR hash does not match request metadata");
-  const publicKeySha256 = await spkiSha256(csr.spkiDer, deps);
-  if (publicKeySha256 !== normalizeHash(request.public_key_sha256)) {
-    throw invalidArgs("CSR public key hash does not match request metadata");
-  }
+  const s: RequestZipState = { zipBytes, deps };
+  await runSteps(REQUEST_ZIP_STEPS, s);
   return {
-    request,
-    requestJsonBytes,
-    name: validName,
-    project,
-    org,
-    kind,
-    certType,
-    certRole,
-    siteDocument,
-    csrPem,
-    spkiDer: csr.spkiDer,
-    csrSha256,
-    publicKeySha256,
+    request: s.request!,
+    requestJsonBytes: s.requestJsonBytes!,
+    name: s.name!,
+    project: s.project!,
+    org: s.org!,
+    kind: s.kind!,
+    certType: s.certType!,
+    certRole: s.certRole!,
+    siteDocument: s.siteDocument!,
+    csrPem: s.csrPem!,
+    spkiDer: s.csr!.spkiDer,
+    csrSha256: s.csrSha256!,
+    publicKeySha256: s.publicKeySha256!,
   };
 }
 
+/** What {@link checkRequestZip} found: every check's result and whatever could be read. */
+export interface RequestZipCheck {
+  checks: CheckResult[];
+  members: Members | undefined;
+  request: Record<string, unknown> | undefined;
+  siteDocument: Record<string, unknown> | undefined;
+  csr: ParsedCsr | undefined;
+}
+
+/**
+ * Runs every request-zip check of {@link verifyRequestZip} that can run and reports each one
+ * (`cert inspect`); never throws a FlareError. Also returns the parts it could read.
+ */
+export async function checkRequestZip(zipBytes: Uint8Array, deps: CoreDeps): Promise<RequestZipCheck> {
+  const s: RequestZipState = { zipBytes, deps };
+  const checks = await collectChecks(REQUEST_ZIP_STEPS, s);
+  return { checks, members: s.members, request: s.request, siteDocument: s.siteDocument, csr: s.csr };
+}
+
 /** The CA as `cert approve` loaded and checked it (validation.md §4.3 rows 20-25). */
-interface LoadedCa {
+export interface LoadedCa {
+  /** ca.json with `provision_version` and `rootCA_fingerprint` filled in (audit record). */
   metadata: Record<string, unknown>;
   root: ParsedCertificate;
   rootPemBytes: Uint8Array;
@@ -213,15 +350,27 @@ interface LoadedCa {
   fingerprint: string;
 }
 
-async function loadCa(inputs: ApprovalInputs, project: string, deps: CoreDeps): Promise<LoadedCa> {
+/**
+ * Loads and checks a CA directory's `ca.json` and `rootCA.pem` (validation.md §4.3 rows 20-25):
+ * both present, ca.json an object with a valid project equal to `project`, the root loads,
+ * the deploy version (default `00`) and recorded fingerprint agree with the root, and the
+ * root's CN is the project. Without `project` the CA is compared with its own ca.json project
+ * (`cert inspect` of a CA folder). Throws the reference's coded errors.
+ */
+export async function loadCa(
+  inputs: Pick<ApprovalInputs, "caDir" | "caJson" | "rootCaPem">,
+  project: string | undefined,
+  deps: CoreDeps,
+): Promise<LoadedCa> {
   if (!inputs.caJson.bytes || !inputs.rootCaPem.bytes) {
     throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
   }
   const metadata = parseJsonObject(inputs.caJson.bytes, inputs.caJson.path);
   const caProject = checkProjectName(metadata.project);
-  if (caProject !== project) {
+  const expectedProject = project ?? caProject;
+  if (caProject !== expectedProject) {
     throw new FlareError("PROJECT_CA_MISMATCH", {
-      message: `Request project '${project}' does not match CA project '${caProject}'.`,
+      message: `Request project '${expectedProject}' does not match CA project '${caProject}'.`,
     });
   }
   let root: ParsedCertificate;
@@ -254,9 +403,10 @@ async function loadCa(inputs: ApprovalInputs, project: string, deps: CoreDeps): 
       });
     }
   }
-  if (root.subject.commonName !== project) {
+  if (root.subject.commonName !== expectedProject) {
+    const owner = project === undefined ? "CA project (ca.json)" : "Request project";
     throw new FlareError("PROJECT_CA_MISMATCH", {
-      message: `Request project '${project}' does not match root CA subject '${root.subject.commonName ?? ""}'.`,
+      message: `${owner} '${expectedProject}' does not match root CA subject '${root.subject.commonName ?? ""}'.`,
     });
   }
   return {
@@ -268,28 +418,18 @@ async function loadCa(inputs: ApprovalInputs, project: string, deps: CoreDeps): 
   };
 }
 
-function loadProfile(file: MaybeFile, project: string): ProjectProfile {
-  if (!file.bytes) throw invalidArgs(`project profile file not found: ${file.path}`);
-  return parseProjectProfile(parseYamlMapping(file.bytes, file.path), file.path, project);
-}
-
 /**
- * Approves a request (validation.md §4.3 rows 3-33): verifies the zip, the CA and the
- * profile, issues the certificate, builds and signs `signed.json` and the signed zip. Pure:
- * the caller writes the zip and the audit record.
+ * Loads `rootCA.key` and checks that it is the key of `root` (validation.md §4.3 row 30):
+ * `CA_NOT_FOUND` when absent, `CA_LOAD_FAILED` when unreadable, encrypted or not the root's key.
  */
-export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Promise<Approval> {
-  const verified = await verifyRequestZip(inputs.requestZip, deps);
-  const ca = await loadCa(inputs, verified.project, deps);
-  const profile = loadProfile(inputs.profile, verified.project);
-  if (verified.certType === "server" && verified.name !== profile.server.host) {
-    throw new FlareError("SERVER_NAME_HOST_MISMATCH", {
-      message: `Server participant name '${verified.name}' does not match project profile server.host '${profile.server.host}'.`,
-    });
-  }
+export async function loadCaKey(
+  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey">,
+  root: ParsedCertificate,
+  deps: CoreDeps,
+): Promise<LoadedPrivateKey> {
   if (!inputs.rootCaKey.bytes)
     throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
-  let caKey: Awaited<ReturnType<typeof parsePrivateKeyPem>>;
+  let caKey: LoadedPrivateKey;
   try {
     caKey = await parsePrivateKeyPem(inputs.rootCaKey.bytes, deps);
   } catch (error) {
@@ -299,12 +439,52 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
       cause: error,
     });
   }
-  if (!equalBytes(caKey.spkiDer, ca.root.spkiDer)) {
+  if (!equalBytes(caKey.spkiDer, root.spkiDer)) {
     throw new FlareError("CA_LOAD_FAILED", {
       message: `Failed to load root CA material from ${inputs.caDir}.`,
       detail: "rootCA.key does not match rootCA.pem",
     });
   }
+  return caKey;
+}
+
+function loadProfile(file: MaybeFile, project: string): ProjectProfile {
+  if (!file.bytes) throw invalidArgs(`project profile file not found: ${file.path}`);
+  return parseProjectProfile(parseYamlMapping(file.bytes, file.path), file.path, project);
+}
+
+/** Everything approval decides before signing; `cert approve --dry-run` shows it. */
+export interface ApprovalPlan {
+  verified: VerifiedRequest;
+  ca: LoadedCa;
+  caKey: LoadedPrivateKey;
+  profile: ProjectProfile;
+  /** The approval time (`approved_at`, the zip timestamps, the leaf's notBefore). */
+  now: Date;
+  /** The leaf subject CN (a server name is cut to 64 characters, certificates.md §2). */
+  commonName: string;
+  /** The leaf's SubjectAltName entries, in order (certificates.md §4-5). */
+  subjectAltNames: SubjectAltName[];
+  /** The leaf validity: `now` in whole seconds, and min(notBefore + validDays, root notAfter). */
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * Runs every check of `cert approve` (validation.md §4.3 rows 3-32: request zip, CA, profile,
+ * server host, CA key, CA usable now, CSR subject without duplicates, SANs) and returns what
+ * would be signed, without signing. Throws the first failure's FlareError.
+ */
+export async function planApproval(inputs: ApprovalInputs, deps: CoreDeps): Promise<ApprovalPlan> {
+  const verified = await verifyRequestZip(inputs.requestZip, deps);
+  const ca = await loadCa(inputs, verified.project, deps);
+  const profile = loadProfile(inputs.profile, verified.project);
+  if (verified.certType === "server" && verified.name !== profile.server.host) {
+    throw new FlareError("SERVER_NAME_HOST_MISMATCH", {
+      message: `Server participant name '${verified.name}' does not match project profile server.host '${profile.server.host}'.`,
+    });
+  }
+  const caKey = await loadCaKey(inputs, ca.root, deps);
   const now = deps.now();
   const caProblem = signingCaProblem(ca.root, now);
   if (caProblem) throw signingFailed(caProblem);
@@ -312,24 +492,50 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
   if (duplicated.length > 0)
     throw signingFailed(`CSR contains duplicate subject attribute for OID '${duplicated[0]}'`);
 
-  const sans =
+  const subjectAltNames =
     verified.certType === "server"
       ? serverSubjectAltNames(profile.server.host, hostNamesOf(verified.siteDocument, verified.name))
       : [{ type: "dns" as const, value: verified.name }];
+  // certificates.md §4: the same validity issueLeafCertificate will write.
+  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const notAfter = new Date(
+    Math.min(notBefore.getTime() + inputs.validDays * 86_400_000, ca.root.notAfter.getTime()),
+  );
+  return {
+    verified,
+    ca,
+    caKey,
+    profile,
+    now,
+    commonName: verified.certType === "server" ? verified.name.slice(0, 64) : verified.name,
+    subjectAltNames,
+    notBefore,
+    notAfter,
+  };
+}
+
+/**
+ * Approves a request (validation.md §4.3 rows 3-33): {@link planApproval}, then issues the
+ * certificate, builds and signs `signed.json` and the signed zip. Pure: the caller writes the
+ * zip and the audit record.
+ */
+export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Promise<Approval> {
+  const plan = await planApproval(inputs, deps);
+  const { verified, ca, caKey, profile, now } = plan;
   let certificatePem: string;
   try {
     certificatePem = await issueLeafCertificate(
       {
-        commonName: verified.certType === "server" ? verified.name.slice(0, 64) : verified.name,
+        commonName: plan.commonName,
         org: verified.org,
         certType: verified.certType as "server" | "client" | "org_admin" | "lead" | "member",
         spkiDer: verified.spkiDer,
-        subjectAltNames: sans,
+        subjectAltNames: plan.subjectAltNames,
         validDays: inputs.validDays,
         serial: randomSerial(deps),
       },
       { certificate: ca.root, privateKey: caKey.privateKey },
-      deps,
+      { crypto: deps.crypto, now: () => now },
     );
   } catch (error) {
     throw signingFailed(error instanceof Error ? error.message : String(error));

@@ -205,6 +205,16 @@ export const ERROR_CODES = {
     message: "Kit assembly failed during provisioning.",
     hint: "See error output above for details.",
   },
+  INSPECT_CHECKS_FAILED: {
+    exit: 4,
+    message: "Some checks failed.",
+    hint: "Each failed check names what is wrong; replace the artifact or ask its producer to regenerate it.",
+  },
+  BATCH_APPROVE_FAILED: {
+    exit: 4,
+    message: "Some request zips could not be approved.",
+    hint: "Fix or remove the failed request zips and approve them again; the others were processed.",
+  },
   INTERNAL_ERROR: {
     exit: 5,
     message: "An unexpected error occurred.",

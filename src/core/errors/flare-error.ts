@@ -11,6 +11,8 @@ export interface FlareErrorOptions {
   /** Overrides the catalogue exit status where the spec gives one code two classes. */
   exit?: 1 | 4 | 5;
   cause?: unknown;
+  /** Structured results that JSON mode still reports in the error envelope (`cert inspect`, batch approve). */
+  data?: Record<string, unknown>;
 }
 
 /**
@@ -22,6 +24,7 @@ export class FlareError extends Error {
   readonly hint: string;
   readonly detail: string | undefined;
   readonly exitCode: 1 | 4 | 5;
+  readonly data: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, options: FlareErrorOptions = {}) {
     const entry = ERROR_CODES[code];
@@ -32,6 +35,7 @@ export class FlareError extends Error {
     this.hint = options.hint ?? entry.hint;
     this.detail = options.detail;
     this.exitCode = options.exit ?? entry.exit;
+    this.data = options.data;
   }
 }
 

@@ -5,7 +5,7 @@ import { isMapping } from "../inputs/structured.ts";
 import { parseJson } from "../json/parse-json.ts";
 import { isValidAdminEmail } from "../names/name-rules.ts";
 import { compareSiteIdentity, readSiteIdentity } from "../participant/site-yaml.ts";
-import { verifyCertificateSignature } from "../x509/certificate.ts";
+import { type ParsedCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
 import { parsePrivateKeyPem } from "../x509/keys.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 import { checkNotExpired, type VerifiedApproval } from "./verify-signed-zip.ts";
@@ -93,24 +93,9 @@ export async function checkLocalRequest(
   }
 
   const certName = `${approval.name}.crt`;
-  if (!(await verifyCertificateSignature(approval.certificate, approval.root, deps))) {
-    throw new FlareError("CERT_CHAIN_INVALID", {
-      message: `Certificate ${certName} is not signed by root CA rootCA.pem.`,
-    });
-  }
+  await checkCertificateChain(approval.certificate, approval.root, certName, deps);
   checkNotExpired(approval.certificate, certName, deps.now());
-
-  let spki: Uint8Array;
-  try {
-    spki = (await parsePrivateKeyPem(local.keyPem, deps)).spkiDer;
-  } catch (error) {
-    throw new FlareError("KEY_INVALID", {
-      message: `Failed to load private key '${local.keyPath}': ${(error as Error).message}.`,
-    });
-  }
-  const certSpki = approval.certificate.spkiDer;
-  if (spki.length !== certSpki.length || spki.some((byte, i) => byte !== certSpki[i]))
-    throw new FlareError("KEY_CERT_MISMATCH");
+  await checkKeyMatchesCertificate(local.keyPem, local.keyPath, approval.certificate, deps);
 
   if (!local.siteYaml) {
     throw new FlareError("LOCAL_SITE_INVALID", {
@@ -162,4 +147,44 @@ export async function checkLocalRequest(
     throw invalidArgs(`Participant name '${approval.name}' collides with the server endpoint hostname.`);
   }
   return { participant, builders: doc.builders, project: approval.project };
+}
+
+/**
+ * validation.md §4.4 row 26: `CERT_CHAIN_INVALID` unless `root`'s key verifies `certificate`'s
+ * signature. `certName` names the certificate in the message.
+ */
+export async function checkCertificateChain(
+  certificate: ParsedCertificate,
+  root: ParsedCertificate,
+  certName: string,
+  deps: CoreDeps,
+): Promise<void> {
+  if (!(await verifyCertificateSignature(certificate, root, deps))) {
+    throw new FlareError("CERT_CHAIN_INVALID", {
+      message: `Certificate ${certName} is not signed by root CA rootCA.pem.`,
+    });
+  }
+}
+
+/**
+ * validation.md §4.4 row 28: the private key loads (`KEY_INVALID`, naming `keyPath`) and its
+ * public key is the certificate's (`KEY_CERT_MISMATCH`).
+ */
+export async function checkKeyMatchesCertificate(
+  keyPem: Uint8Array,
+  keyPath: string,
+  certificate: ParsedCertificate,
+  deps: CoreDeps,
+): Promise<void> {
+  let spki: Uint8Array;
+  try {
+    spki = (await parsePrivateKeyPem(keyPem, deps)).spkiDer;
+  } catch (error) {
+    throw new FlareError("KEY_INVALID", {
+      message: `Failed to load private key '${keyPath}': ${(error as Error).message}.`,
+    });
+  }
+  const certSpki = certificate.spkiDer;
+  if (spki.length !== certSpki.length || spki.some((byte, i) => byte !== certSpki[i]))
+    throw new FlareError("KEY_CERT_MISMATCH");
 }

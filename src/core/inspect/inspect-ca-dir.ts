@@ -1,0 +1,120 @@
+import { type LoadedCa, loadCa, loadCaKey, type MaybeFile } from "../approval/approve-request.ts";
+import type { CoreDeps } from "../deps.ts";
+import { FlareError } from "../errors/flare-error.ts";
+import { isMapping } from "../inputs/structured.ts";
+import { parseJson } from "../json/parse-json.ts";
+import { parseCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
+import { fingerprintSha256 } from "../x509/fingerprint.ts";
+import { signingCaProblem } from "../x509/issue.ts";
+import {
+  addFact,
+  certificateFacts,
+  describePrivateKey,
+  expectedFingerprintStep,
+  factOf,
+} from "./certificate-facts.ts";
+import { type CheckStep, collectChecks } from "./check-steps.ts";
+import type { Facts, InspectOptions, InspectReport } from "./types.ts";
+
+/** The files of a CA directory (artifacts.md §8); `bytes: undefined` = absent. */
+export interface CaDirInput {
+  /** The directory as given, for messages. */
+  caDir: string;
+  caJson: MaybeFile;
+  rootCaPem: MaybeFile;
+  rootCaKey: MaybeFile;
+}
+
+/**
+ * Inspects a CA directory: project, deploy version, creation time, the root certificate
+ * (serial, validity, days left) and its fingerprint, and whether the key is there (never its
+ * contents). Checks are `cert approve`'s CA checks (validation.md §4.3 rows 20-25, 30-31):
+ * ca.json matches rootCA.pem (project, deploy version, fingerprint), rootCA.key is the root's
+ * key, the root can sign now; plus the root's self-signature and `--fingerprint`.
+ */
+export async function inspectCaDir(
+  input: CaDirInput,
+  options: InspectOptions,
+  deps: CoreDeps,
+): Promise<InspectReport> {
+  const now = deps.now();
+  const state: { ca?: LoadedCa } = {};
+  const steps: CheckStep<{ ca?: LoadedCa }>[] = [
+    {
+      id: "ca-info",
+      pass: "ca.json matches rootCA.pem: project = root CN, two-digit deploy version, same fingerprint",
+      run: async (s) => {
+        s.ca = await loadCa(input, undefined, deps);
+      },
+    },
+    {
+      id: "key-matches-certificate",
+      needs: ["ca-info"],
+      pass: "rootCA.key is an unencrypted RSA key and the key of rootCA.pem",
+      run: async (s) => {
+        if (!input.rootCaKey.bytes) {
+          throw new FlareError("CA_NOT_FOUND", {
+            message: `rootCA.key is missing from ${input.caDir}: this CA cannot approve requests.`,
+          });
+        }
+        await loadCaKey(input, s.ca!.root, deps);
+      },
+    },
+    {
+      id: "ca-usable",
+      needs: ["ca-info"],
+      pass: "rootCA.pem is a CA certificate (BasicConstraints CA:TRUE) valid now",
+      run: (s) => {
+        const problem = signingCaProblem(s.ca!.root, now);
+        if (problem)
+          throw new FlareError("CERT_SIGNING_FAILED", { message: `Certificate signing failed: ${problem}` });
+      },
+    },
+    {
+      id: "self-signature",
+      needs: ["ca-info"],
+      pass: "rootCA.pem is signed by its own key",
+      run: async (s) => {
+        if (!(await verifyCertificateSignature(s.ca!.root, s.ca!.root, deps))) {
+          throw new FlareError("CERT_CHAIN_INVALID", { message: "rootCA.pem is not signed by its own key." });
+        }
+      },
+    },
+  ];
+  if (options.expectedFingerprint !== undefined) {
+    steps.push(expectedFingerprintStep(options.expectedFingerprint, (s) => s.ca!.fingerprint, ["ca-info"]));
+  }
+  const checks = await collectChecks(steps, state);
+  return { artifact: "ca-dir", facts: await caFacts(input, now, deps), checks };
+}
+
+async function caFacts(input: CaDirInput, now: Date, deps: CoreDeps): Promise<Facts> {
+  const facts: Facts = {};
+  let metadata: Record<string, unknown> = {};
+  if (input.caJson.bytes) {
+    try {
+      const parsed = parseJson(input.caJson.bytes, input.caJson.path);
+      if (isMapping(parsed)) metadata = parsed;
+    } catch {
+      metadata = {};
+    }
+  }
+  addFact(facts, "project", factOf(metadata.project));
+  addFact(facts, "deploy_version", factOf(metadata.provision_version));
+  addFact(facts, "created_at", factOf(metadata.created_at));
+  addFact(facts, "project_profile", factOf(metadata.project_profile));
+  if (input.rootCaPem.bytes) {
+    try {
+      const root = parseCertificate(input.rootCaPem.bytes);
+      Object.assign(facts, certificateFacts(root, now));
+      facts.rootca_fingerprint_sha256 = await fingerprintSha256(root.der, deps);
+    } catch {
+      facts.rootca = "unreadable";
+    }
+  }
+  addFact(facts, "recorded_fingerprint", factOf(metadata.rootCA_fingerprint));
+  facts.key = input.rootCaKey.bytes
+    ? `rootCA.key: ${(await describePrivateKey(input.rootCaKey.bytes, deps)).keyType} (contents never shown)`
+    : "rootCA.key: missing";
+  return facts;
+}

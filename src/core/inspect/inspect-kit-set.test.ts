@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { describe, test } from "node:test";
+import { fixedDeps } from "../../../test/helpers/deps.ts";
+import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
+import { fromUtf8, utf8 } from "../bytes/encoding.ts";
+import type { KitInput } from "./inspect-kit.ts";
+import { inspectKitSet } from "./inspect-kit-set.ts";
+import type { InspectReport } from "./types.ts";
+
+const deps = fixedDeps(new Date("2027-01-01T00:00:00Z"));
+const HOSPITAL = "hospital/work/workspace/hospital_federation/prod_00";
+const HOSPITAL_KITS = [
+  "alice@hospital-alpha.org",
+  "bob@hospital-alpha.org",
+  "carol@hospital-beta.org",
+  "hospital-a",
+  "server1.hospital-central.org",
+];
+
+function kit(prod: string, folder: string): KitInput {
+  const startup: Record<string, Uint8Array> = {};
+  for (const file of [
+    "fed_server.json",
+    "fed_client.json",
+    "fed_admin.json",
+    "server.crt",
+    "server.key",
+    "client.crt",
+    "client.key",
+    "rootCA.pem",
+  ]) {
+    if (existsSync(fixturePath(prod, folder, "startup", file)))
+      startup[file] = readFixture(prod, folder, "startup", file);
+  }
+  return { folder, deployVersion: "00", startup };
+}
+
+function failed(report: InspectReport): string[] {
+  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
+}
+
+function detail(report: InspectReport, id: string): string {
+  return report.checks.find((c) => c.id === id)?.detail ?? "";
+}
+
+describe("inspectKitSet", () => {
+  test("flags the hospital's server on mtls with clients and admins on tls, naming the consequence", async () => {
+    const report = await inspectKitSet(
+      { folder: "prod_00", kits: HOSPITAL_KITS.map((k) => kit(HOSPITAL, k)) },
+      {},
+      deps,
+    );
+    assert.deepEqual(failed(report), ["same-connection-security"]);
+    assert.equal(
+      detail(report, "same-connection-security"),
+      "server server1.hospital-central.org uses mtls but alice@hospital-alpha.org, bob@hospital-alpha.org, carol@hospital-beta.org, hospital-a use tls (a server on mtls requires client certificates and refuses tls clients and admins, which then never register or log in)",
+    );
+    assert.equal(report.kits?.length, 5);
+    assert.ok(report.kits?.every((k) => failed(k).length === 0));
+    assert.deepEqual(report.facts.kits, [
+      "alice@hospital-alpha.org (admin)",
+      "bob@hospital-alpha.org (admin)",
+      "carol@hospital-beta.org (admin)",
+      "hospital-a (client)",
+      "server1.hospital-central.org (server)",
+    ]);
+    assert.equal(report.facts.endpoint, "grpc://server1.hospital-central.org:8002");
+  });
+
+  test("passes a consistent federation (local-demo grpc-mtls)", async () => {
+    const prod = "local-demo/grpc-mtls/work/workspace/local_demo/prod_00";
+    const report = await inspectKitSet(
+      { folder: "prod_00", kits: ["admin@example.com", "localhost", "site-1"].map((k) => kit(prod, k)) },
+      {},
+      deps,
+    );
+    assert.deepEqual(failed(report), []);
+    assert.equal(report.facts.project, "local_demo");
+  });
+
+  test("flags kits that carry different root CAs", async () => {
+    const kits = [
+      kit(HOSPITAL, "hospital-a"),
+      kit("errors/work/workspace/hospital_federation/prod_00", "site-1"),
+    ];
+    const report = await inspectKitSet({ folder: "prod_00", kits }, {}, deps);
+    assert.deepEqual(failed(report), ["same-root-ca"]);
+    assert.match(
+      detail(report, "same-root-ca"),
+      /^the kits carry different root CAs, so they cannot authenticate each other: SHA256:64:9D:.* \(hospital-a\); SHA256:4D:6C:.* \(site-1\)$/,
+    );
+  });
+
+  test("flags a client whose target differs from the server's endpoint", async () => {
+    const client = kit(HOSPITAL, "hospital-a");
+    client.startup["fed_client.json"] = utf8(
+      fromUtf8(client.startup["fed_client.json"]!).replace(
+        "server1.hospital-central.org:8002",
+        "server1.hospital-central.org:9002",
+      ),
+    );
+    const kits = [client, kit(HOSPITAL, "alice@hospital-alpha.org")];
+    const report = await inspectKitSet({ folder: "prod_00", kits }, {}, deps);
+    assert.deepEqual(failed(report), []);
+    const withServer = await inspectKitSet(
+      { folder: "prod_00", kits: [...kits, kit(HOSPITAL, "server1.hospital-central.org")] },
+      {},
+      deps,
+    );
+    assert.ok(failed(withServer).includes("same-endpoint"));
+    assert.equal(
+      detail(withServer, "same-endpoint"),
+      "FL endpoint differs: grpc://server1.hospital-central.org:9002 (hospital-a); grpc://server1.hospital-central.org:8002 (server1.hospital-central.org)",
+    );
+  });
+
+  test("flags certificates that expire within 30 days", async () => {
+    const late = fixedDeps(new Date("2029-11-10T00:00:00Z"));
+    const report = await inspectKitSet({ folder: "prod_00", kits: [kit(HOSPITAL, "hospital-a")] }, {}, late);
+    assert.deepEqual(failed(report), ["expiry-window"]);
+    assert.equal(
+      detail(report, "expiry-window"),
+      "expiring within 30 days: hospital-a certificate expires 2029-11-26T15:01:34Z (16 days)",
+    );
+  });
+
+  test("names mixed modes among clients when there is no server kit", async () => {
+    const other = kit("local-demo/grpc-mtls/work/workspace/local_demo/prod_00", "site-1");
+    const report = await inspectKitSet({ folder: "x", kits: [kit(HOSPITAL, "hospital-a"), other] }, {}, deps);
+    assert.equal(
+      detail(report, "same-connection-security"),
+      "the kits use different connection security modes: tls (hospital-a); mtls (site-1)",
+    );
+  });
+});
