@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { CliRun } from "../helpers/cli.ts";
+import { fixturePath, makeTempDir } from "../helpers/fixtures.ts";
+import {
+  assertKitMatchesReference,
+  assertSameRuntimeInvocation,
+  assertUnchanged,
+  cliIn,
+  copyFixtureScenario,
+  installFakePython,
+  loggedSteps,
+  normalizePaths,
+  type ScenarioCopy,
+  snapshotTree,
+  step,
+  undoSteps,
+} from "./helpers.ts";
+
+// The participant `builders:` block (MANIFEST.md §4, startup-kits.md §8): one client identity,
+// site-b, requested and approved four times by the reference with different builders, packaged
+// here by our built CLI with the reference's logged commands (request folder found next to the
+// signed zip). The default and `require_signed_jobs: false` kits must equal the reference's and
+// differ from each other exactly as the reference's diff shows; a builder class that is not a
+// stock one must fail with LOCAL_SITE_INVALID (exit 4) and write nothing.
+
+const SCENARIO = "builders";
+const PROD = "workspace/hospital_federation/prod_00";
+const steps = loggedSteps(SCENARIO);
+const packages = steps.filter((s) => s.argv[0] === "package");
+
+/** `diff -ruN` output with the timestamps dropped from `---`/`+++` lines, as in builders/diffs. */
+function diffTrees(cwd: string, left: string, right: string): string {
+  const run = spawnSync("diff", ["-ruN", "-x", "client.crt", "-x", "client.key", left, right], {
+    cwd,
+    encoding: "utf8",
+  });
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  return run.stdout.replace(/^((?:---|\+\+\+) [^\t\n]+)\t[^\n]*$/gm, "$1");
+}
+
+describe("builders: reference approvals with builders blocks, our packaging", () => {
+  const temp = makeTempDir("flare-interop-builders-");
+  let copy: ScenarioCopy;
+  let binDir = "";
+  const runs = new Map<string, CliRun>();
+  const unchanged = new Map<string, () => void>();
+
+  before(() => {
+    binDir = installFakePython(join(temp.dir, "bin"));
+    copy = copyFixtureScenario(SCENARIO, join(temp.dir, "builders"), "empty");
+    mkdirSync(join(copy.root, "reference"));
+    for (const variant of ["default", "unsigned-jobs", "full"]) {
+      renameSync(join(copy.work, variant, "workspace"), join(copy.root, "reference", variant));
+    }
+    undoSteps(
+      copy,
+      packages.flatMap((s) => s.changes),
+    );
+    for (const s of packages) {
+      const before = snapshotTree(copy.root);
+      runs.set(s.id, cliIn(copy, s.argv));
+      if (s.rc !== 0) {
+        runs.set(`${s.id}.json`, cliIn(copy, ["--format", "json", ...s.argv]));
+      }
+      const after = snapshotTree(copy.root);
+      unchanged.set(s.id, () => assertUnchanged(before, after, s.id));
+    }
+  });
+  after(temp.cleanup);
+
+  for (const [prefix, variant] of [
+    ["10-", "default"],
+    ["11-", "unsigned-jobs"],
+  ] as const) {
+    test(`packages the ${variant} approval into the reference's kit, printing what the reference printed`, () => {
+      const s = step(steps, prefix);
+      const run = runs.get(s.id) as CliRun;
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        normalizePaths(run.stdout, copy),
+        readFileSync(fixturePath(SCENARIO, "logs", `${s.id}.stdout`), "utf8"),
+      );
+      const ourKit = join(copy.work, variant, PROD, "site-b");
+      assertKitMatchesReference(ourKit, `${SCENARIO}/work/${variant}/${PROD}/site-b`);
+      assertSameRuntimeInvocation(
+        ourKit,
+        join(copy.root, "reference", variant, "hospital_federation", "prod_00", "site-b"),
+        binDir,
+        join(temp.dir, "records"),
+      );
+    });
+  }
+
+  test("require_signed_jobs: false changes the kit exactly as the reference's diff shows", () => {
+    const ours = diffTrees(
+      copy.work,
+      "default/workspace/hospital_federation/prod_00",
+      "unsigned-jobs/workspace/hospital_federation/prod_00",
+    );
+    const expected = readFileSync(fixturePath(SCENARIO, "diffs", "default-vs-unsigned-jobs.diff"), "utf8");
+    assert.equal(ours, expected);
+    assert.match(ours, /^\+ {2}"require_signed_jobs": false,$/m);
+  });
+
+  test("a builder class that is not a stock builder fails with LOCAL_SITE_INVALID (exit 4) like the reference, writing nothing", () => {
+    const s = step(steps, "13-");
+    const text = runs.get(s.id) as CliRun;
+    const json = runs.get(`${s.id}.json`) as CliRun;
+    const reference = (ext: string) => readFileSync(fixturePath(SCENARIO, "logs", `${s.id}.${ext}`), "utf8");
+    assert.equal(text.code, Number(reference("rc").trim()));
+    assert.equal(text.code, 4);
+    assert.equal(text.stdout, "");
+    const lines = text.stderr.split("\n");
+    assert.equal(lines.length, 4);
+    // Same code and opening words; the reason is ours (Python's "No module named 'com'" cannot
+    // apply) and the hint says which builders are supported: see docs/interop.md.
+    const prefix = "Invalid local participant definition: Can't load class com.example.CustomAuditBuilder: ";
+    assert.ok(reference("stderr").startsWith(prefix));
+    assert.equal(lines[0], `${prefix}flare-provision cannot run builder classes other than the stock ones`);
+    assert.match(
+      lines[1] as string,
+      /^Hint: Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder/,
+    );
+    assert.equal(lines[2], "Code: LOCAL_SITE_INVALID (exit 4)");
+
+    assert.equal(json.code, 4);
+    assert.equal(json.stderr, "");
+    const envelope = json.json as Record<string, unknown>;
+    const referenceEnvelope = JSON.parse(reference("json.stdout")) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(envelope), Object.keys(referenceEnvelope));
+    assert.deepEqual(
+      {
+        code: envelope.error_code,
+        exit: envelope.exit_code,
+        message: (envelope.message as string).slice(0, prefix.length),
+      },
+      { code: referenceEnvelope.error_code, exit: referenceEnvelope.exit_code, message: prefix },
+    );
+    (unchanged.get(s.id) as () => void)();
+  });
+
+  test("the AWS, Azure and Docker builders are refused, writing nothing, where the reference ran them", () => {
+    const s = step(steps, "12-");
+    const run = runs.get(s.id) as CliRun;
+    // The reference's kit gained aws_start.sh, azure_start.sh, docker.sh and compose files
+    // (diffs/default-vs-full.diff); we cannot run Python builder classes, so we say so.
+    assert.match(
+      readFileSync(fixturePath(SCENARIO, "diffs", "default-vs-full.diff"), "utf8"),
+      /aws_start\.sh/,
+    );
+    assert.equal(run.code, 4, run.stdout);
+    assert.equal(
+      run.stderr.split("\n")[0],
+      "Invalid local participant definition: Can't load class nvflare.lighter.impl.aws.AWSBuilder: flare-provision cannot run builder classes other than the stock ones",
+    );
+    assert.match(run.stderr, /\nCode: LOCAL_SITE_INVALID \(exit 4\)\n$/);
+    (unchanged.get(s.id) as () => void)();
+  });
+});
