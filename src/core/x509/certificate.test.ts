@@ -7,6 +7,7 @@ import {
   parseCertificateDer,
   verifyCertificateSignature,
 } from "./certificate.ts";
+import { derSequence, derTlv } from "./der.ts";
 import { OID } from "./names.ts";
 import { decodePem } from "./pem.ts";
 import {
@@ -175,5 +176,141 @@ describe("parseCertificate on other input", () => {
       () => parseCertificateDer(padded),
       parseError("malformed certificate: trailing bytes after DER element"),
     );
+  });
+});
+
+/** DER of an ASCII string under `tag` (UTCTime 0x17, GeneralizedTime 0x18). */
+const text = (tag: number, value: string) => derTlv(tag, new TextEncoder().encode(value));
+const SHA256_RSA = Uint8Array.from(Buffer.from("300d06092a864886f70d01010b0500", "hex"));
+
+/**
+ * A v3 certificate around the reference root's names and key, with the given validity,
+ * extensions (`[3]` content, omitted when undefined) and outer signature algorithm. The
+ * signature is junk: parsing does not check it.
+ */
+function craft(
+  parts: {
+    validity?: Uint8Array[];
+    extensions?: Uint8Array[];
+    algorithm?: Uint8Array;
+    afterSpki?: Uint8Array[];
+  } = {},
+): Uint8Array {
+  const spki = root.spkiDer;
+  const validity = parts.validity ?? [text(0x17, "250101000000Z"), text(0x17, "350101000000Z")];
+  const tbs = derSequence(
+    derTlv(0xa0, derTlv(0x02, Uint8Array.of(2))),
+    derTlv(0x02, Uint8Array.of(1)),
+    SHA256_RSA,
+    root.issuerDer,
+    derSequence(...validity),
+    root.subjectDer,
+    spki,
+    ...(parts.extensions ? [derTlv(0xa3, derSequence(...parts.extensions))] : []),
+    ...(parts.afterSpki ?? []),
+  );
+  return derSequence(tbs, parts.algorithm ?? SHA256_RSA, derTlv(0x03, Uint8Array.of(0, 1, 2, 3)));
+}
+
+const oid = (hex: string) => derTlv(0x06, Uint8Array.from(Buffer.from(hex, "hex")));
+const extension = (oidHex: string, value: Uint8Array, critical?: boolean) =>
+  derSequence(
+    oid(oidHex),
+    ...(critical === undefined ? [] : [derTlv(0x01, Uint8Array.of(critical ? 0xff : 0))]),
+    derTlv(0x04, value),
+  );
+
+describe("parseCertificateDer reading the DER fields itself", () => {
+  it("reads UTCTime years 1950-2049 and GeneralizedTime from 2050 on", () => {
+    const cert = parseCertificateDer(
+      craft({ validity: [text(0x17, "500101000000Z"), text(0x18, "20500101123456Z")] }),
+    );
+    assert.equal(cert.notBefore.toISOString(), "1950-01-01T00:00:00.000Z");
+    assert.equal(cert.notAfter.toISOString(), "2050-01-01T12:34:56.000Z");
+    const late = parseCertificateDer(
+      craft({ validity: [text(0x17, "491231235959Z"), text(0x18, "99991231235959Z")] }),
+    );
+    assert.equal(late.notBefore.toISOString(), "2049-12-31T23:59:59.000Z");
+    assert.equal(late.notAfter.toISOString(), "9999-12-31T23:59:59.000Z");
+  });
+
+  it("refuses a time that is not in the DER form RFC 5280 requires", () => {
+    for (const [tag, value] of [
+      [0x17, "4912312359Z"],
+      [0x17, "491231235959+0100"],
+      [0x18, "491231235959Z"],
+      [0x02, "491231235959Z"],
+    ] as const) {
+      assert.throws(
+        () => parseCertificateDer(craft({ validity: [text(tag, value), text(0x17, "350101000000Z")] })),
+        parseError(`malformed certificate: unsupported time ${JSON.stringify(value)}`),
+      );
+    }
+  });
+
+  it("decodes OIDs with multi-byte arcs and a first arc of 2", () => {
+    // 2.999.3: the first subidentifier 80 + 999 = 1079 takes two bytes.
+    const cert = parseCertificateDer(craft({ algorithm: derSequence(oid("883703")) }));
+    assert.equal(cert.signatureAlgorithm, "2.999.3");
+    assert.throws(
+      () => parseCertificateDer(craft({ algorithm: derSequence(oid("80883703")) })),
+      parseError("malformed certificate: bad OBJECT IDENTIFIER"),
+    );
+    assert.throws(
+      () => parseCertificateDer(craft({ algorithm: derSequence(oid("2a86")) })),
+      parseError("malformed certificate: bad OBJECT IDENTIFIER"),
+    );
+  });
+
+  it("reads extensions, criticality, cA, SKI and the AKI key id", () => {
+    const cert = parseCertificateDer(
+      craft({
+        extensions: [
+          extension("551d13", derSequence(derTlv(0x01, Uint8Array.of(0xff))), true),
+          extension("551d0e", derTlv(0x04, Uint8Array.of(0xab, 0xcd))),
+          extension("551d23", derSequence(derTlv(0x80, Uint8Array.of(0x12)))),
+          extension("551d25", derSequence(oid("2b06010505070301")), false),
+        ],
+      }),
+    );
+    assert.deepEqual(
+      cert.extensions.map((e) => [e.oid, e.critical]),
+      [
+        ["2.5.29.19", true],
+        ["2.5.29.14", false],
+        ["2.5.29.35", false],
+        ["2.5.29.37", false],
+      ],
+    );
+    assert.equal(cert.isCa, true);
+    assert.equal(cert.skiHex, "abcd");
+    assert.equal(cert.akiKeyIdHex, "12");
+    const leaf = parseCertificateDer(craft({ extensions: [extension("551d13", derSequence())] }));
+    assert.equal(leaf.isCa, false);
+    assert.equal(leaf.skiHex, undefined);
+  });
+
+  it("refuses malformed extensions and anything after them", () => {
+    const cases: [Parameters<typeof craft>[0], string][] = [
+      [{ extensions: [derSequence(oid("551d13"))] }, "bad Extension"],
+      [
+        { extensions: [derSequence(oid("551d13"), derTlv(0x02, Uint8Array.of(1)), derTlv(0x04))] },
+        "bad Extension criticality",
+      ],
+      [{ extensions: [derSequence(oid("551d13"), derTlv(0x02, Uint8Array.of(1)))] }, "bad Extension"],
+      [
+        { extensions: [derSequence(oid("551d13"), derTlv(0x01, Uint8Array.of(1, 1)), derTlv(0x04))] },
+        "bad Extension criticality",
+      ],
+      [
+        { extensions: [], afterSpki: [derTlv(0x02, Uint8Array.of(1))] },
+        "unexpected element after SubjectPublicKeyInfo",
+      ],
+      [{ afterSpki: [derTlv(0x05)] }, "unexpected element after SubjectPublicKeyInfo"],
+      [{ extensions: [extension("551d0e", derTlv(0x03, Uint8Array.of(0)))] }, "bad SubjectKeyIdentifier"],
+    ];
+    for (const [parts, message] of cases) {
+      assert.throws(() => parseCertificateDer(craft(parts)), parseError(`malformed certificate: ${message}`));
+    }
   });
 });

@@ -1,16 +1,6 @@
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_subjectKeyIdentifier,
-  SubjectKeyIdentifier,
-} from "@peculiar/asn1-x509";
 import { toHex } from "../bytes/encoding.ts";
 import type { CoreDeps } from "../deps.ts";
-import { sequenceChildren, tlvBytes, tlvChildren, tlvContent } from "./der.ts";
+import { readSingleTlv, sequenceChildren, type Tlv, tlvBytes, tlvChildren, tlvContent } from "./der.ts";
 import { importRsaPublicKey } from "./keys.ts";
 import { parseName, type SubjectAttrs } from "./names.ts";
 import { decodePem, encodePem } from "./pem.ts";
@@ -115,28 +105,36 @@ export async function verifyCertificateSignature(
 }
 
 function parseDer(der: Uint8Array): ParsedCertificate {
-  const [tbsTlv, , signatureTlv] = sequenceChildren(der, 3, "certificate");
+  const [tbsTlv, outerAlgorithmTlv, signatureTlv] = sequenceChildren(der, 3, "certificate");
   const fields = tlvChildren(der, tbsTlv!);
   // TBSCertificate: [0] version (absent for v1), serial, signature, issuer, validity, subject, SPKI, ...
   const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
-  const [serialTlv, , issuerTlv, , subjectTlv, spkiTlv] = fields.slice(offset);
-  if (!spkiTlv || serialTlv!.tag !== 0x02 || issuerTlv!.tag !== 0x30 || subjectTlv!.tag !== 0x30) {
+  const [serialTlv, , issuerTlv, validityTlv, subjectTlv, spkiTlv, ...rest] = fields.slice(offset);
+  if (
+    !spkiTlv ||
+    serialTlv!.tag !== 0x02 ||
+    issuerTlv!.tag !== 0x30 ||
+    validityTlv!.tag !== 0x30 ||
+    subjectTlv!.tag !== 0x30 ||
+    spkiTlv.tag !== 0x30
+  ) {
     throw new CertificateParseError("malformed certificate: unexpected TBSCertificate layout");
   }
-  const typed = AsnConvert.parse(der, Certificate);
-  const tbs = typed.tbsCertificate;
-  // Array.from: mapping the asn1-schema array would produce another Extensions instance.
-  const extensions: CertificateExtension[] = Array.from(tbs.extensions ?? [], (e) => ({
-    oid: e.extnID,
-    critical: e.critical,
-    value: new Uint8Array(e.extnValue.buffer),
-  }));
+  // The fields are read straight from the DER (RFC 5280 §4.1) rather than through
+  // @peculiar/asn1-x509's schema parser: that parser was most of the cost of a parse, and of
+  // a cold `cert approve` / `package` (BENCHMARKS.md).
+  const extensions = readExtensions(der, rest);
   const find = (oid: string) => extensions.find((e) => e.oid === oid)?.value;
+  const [notBeforeTlv, notAfterTlv, ...extraTimes] = tlvChildren(der, validityTlv!);
+  if (!notAfterTlv || extraTimes.length > 0)
+    throw new CertificateParseError("malformed certificate: Validity must hold two times");
+  const [algorithmTlv] = tlvChildren(der, outerAlgorithmTlv!);
+  if (outerAlgorithmTlv!.tag !== 0x30 || algorithmTlv?.tag !== 0x06)
+    throw new CertificateParseError("malformed certificate: bad signatureAlgorithm");
 
-  const bc = find(id_ce_basicConstraints);
-  const ski = find(id_ce_subjectKeyIdentifier);
-  const aki = find(id_ce_authorityKeyIdentifier);
-  const akiKeyId = aki ? AsnConvert.parse(aki, AuthorityKeyIdentifier).keyIdentifier : undefined;
+  const bc = find(OID_BASIC_CONSTRAINTS);
+  const ski = find(OID_SUBJECT_KEY_IDENTIFIER);
+  const aki = find(OID_AUTHORITY_KEY_IDENTIFIER);
   const spkiDer = tlvBytes(der, spkiTlv);
 
   const parsed: ParsedCertificate = {
@@ -148,16 +146,112 @@ function parseDer(der: Uint8Array): ParsedCertificate {
     subjectDer: tlvBytes(der, subjectTlv!),
     issuerDer: tlvBytes(der, issuerTlv!),
     serialHex: serialToHex(tlvContent(der, serialTlv!)),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
+    notBefore: readTime(der, notBeforeTlv!),
+    notAfter: readTime(der, notAfterTlv),
     spkiDer,
-    isCa: bc ? AsnConvert.parse(bc, BasicConstraints).cA : undefined,
+    isCa: bc ? readBasicConstraintsCa(bc) : undefined,
     extensions,
-    signatureAlgorithm: typed.signatureAlgorithm.algorithm,
+    signatureAlgorithm: readOid(der, algorithmTlv),
     signature: bitStringBytes(der, signatureTlv!),
     importPublicKey: (deps, scheme = "pkcs1") => importRsaPublicKey(spkiDer, deps, scheme),
   };
-  if (ski) parsed.skiHex = toHex(new Uint8Array(AsnConvert.parse(ski, SubjectKeyIdentifier).buffer));
-  if (akiKeyId) parsed.akiKeyIdHex = toHex(new Uint8Array(akiKeyId.buffer));
+  if (ski) parsed.skiHex = toHex(octetString(ski, "SubjectKeyIdentifier"));
+  const akiKeyId = aki ? readAuthorityKeyId(aki) : undefined;
+  if (akiKeyId) parsed.akiKeyIdHex = toHex(akiKeyId);
   return parsed;
+}
+
+const OID_SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
+const OID_BASIC_CONSTRAINTS = "2.5.29.19";
+const OID_AUTHORITY_KEY_IDENTIFIER = "2.5.29.35";
+
+function malformed(what: string): CertificateParseError {
+  return new CertificateParseError(`malformed certificate: ${what}`);
+}
+
+/** The dotted form of an OBJECT IDENTIFIER's content (X.690 §8.19). */
+function readOid(bytes: Uint8Array, tlv: Tlv): string {
+  if (tlv.tag !== 0x06 || tlv.end === tlv.contentStart) throw malformed("bad OBJECT IDENTIFIER");
+  const arcs: bigint[] = [];
+  let value = 0n;
+  let fresh = true;
+  for (let i = tlv.contentStart; i < tlv.end; i++) {
+    const byte = bytes[i]!;
+    // DER: no 0x80 padding at the start of a subidentifier, and the last byte ends one.
+    if (fresh && byte === 0x80) throw malformed("bad OBJECT IDENTIFIER");
+    value = (value << 7n) | BigInt(byte & 0x7f);
+    fresh = (byte & 0x80) === 0;
+    if (fresh) {
+      arcs.push(value);
+      value = 0n;
+    }
+  }
+  if (!fresh) throw malformed("bad OBJECT IDENTIFIER");
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join(".");
+}
+
+/** A UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or a GeneralizedTime (RFC 5280 §4.1.2.5). */
+function readTime(bytes: Uint8Array, tlv: Tlv): Date {
+  let text = "";
+  for (let i = tlv.contentStart; i < tlv.end; i++) text += String.fromCharCode(bytes[i]!);
+  const utc = tlv.tag === 0x17 ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
+  const general = tlv.tag === 0x18 ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d+))?Z$/.exec(text) : null;
+  const match = utc ?? general;
+  if (!match) throw malformed(`unsupported time ${JSON.stringify(text)}`);
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+  const date = new Date(0);
+  date.setUTCFullYear(utc ? (year! >= 50 ? 1900 : 2000) + year! : year!, month! - 1, day);
+  date.setUTCHours(hour!, minute!, second!, general?.[7] ? Number(general[7].slice(0, 3).padEnd(3, "0")) : 0);
+  return date;
+}
+
+/** The `[3] Extensions` after the SubjectPublicKeyInfo, if any (RFC 5280 §4.1). */
+function readExtensions(bytes: Uint8Array, rest: Tlv[]): CertificateExtension[] {
+  // Optional issuerUniqueID [1] and subjectUniqueID [2] come first; nothing may follow [3].
+  const trailing = rest.filter(
+    (tlv) => tlv.tag !== 0x81 && tlv.tag !== 0x82 && tlv.tag !== 0xa1 && tlv.tag !== 0xa2,
+  );
+  if (trailing.length === 0) return [];
+  const [wrapper, ...after] = trailing;
+  if (wrapper!.tag !== 0xa3 || after.length > 0)
+    throw malformed("unexpected element after SubjectPublicKeyInfo");
+  const [list, ...more] = tlvChildren(bytes, wrapper!);
+  if (list?.tag !== 0x30 || more.length > 0) throw malformed("bad Extensions");
+  return tlvChildren(bytes, list).map((extension) => {
+    const parts = extension.tag === 0x30 ? tlvChildren(bytes, extension) : [];
+    const [oidTlv, middle, last] = parts;
+    const valueTlv = parts.length === 3 ? last : middle;
+    const criticalTlv = parts.length === 3 ? middle : undefined;
+    if (!oidTlv || !valueTlv || parts.length > 3 || valueTlv.tag !== 0x04) throw malformed("bad Extension");
+    if (criticalTlv && (criticalTlv.tag !== 0x01 || criticalTlv.end - criticalTlv.contentStart !== 1))
+      throw malformed("bad Extension criticality");
+    return {
+      oid: readOid(bytes, oidTlv),
+      critical: criticalTlv ? bytes[criticalTlv.contentStart] !== 0 : false,
+      value: tlvContent(bytes, valueTlv),
+    };
+  });
+}
+
+/** The content of a DER OCTET STRING that spans all of `value`. */
+function octetString(value: Uint8Array, what: string): Uint8Array {
+  const tlv = readSingleTlv(value);
+  if (tlv.tag !== 0x04) throw malformed(`bad ${what}`);
+  return tlvContent(value, tlv);
+}
+
+/** BasicConstraints `cA` (RFC 5280 §4.2.1.9), DEFAULT FALSE. */
+function readBasicConstraintsCa(value: Uint8Array): boolean {
+  const [first] = sequenceChildren(value, 0, "BasicConstraints");
+  if (first?.tag !== 0x01) return false;
+  if (first.end - first.contentStart !== 1) throw malformed("bad BasicConstraints");
+  return value[first.contentStart] !== 0;
+}
+
+/** AuthorityKeyIdentifier `[0] keyIdentifier` (RFC 5280 §4.2.1.1), if present. */
+function readAuthorityKeyId(value: Uint8Array): Uint8Array | undefined {
+  const [first] = sequenceChildren(value, 0, "AuthorityKeyIdentifier");
+  return first?.tag === 0x80 ? tlvContent(value, first) : undefined;
 }
