@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { FIXTURE_TIME } from "./deps.ts";
 import { REPO_ROOT } from "./fixtures.ts";
 
 /** The bundled CLI that `npm test` builds first (pretest). */
@@ -17,7 +18,9 @@ export interface CliRun {
 
 /**
  * Runs the built CLI as a subprocess in `cwd`, with `home` as HOME (audit records) and a
- * clean environment, the way an operator's shell would.
+ * clean environment, the way an operator's shell would. The clock is pinned to the time the
+ * reference fixtures were made (FLARE_PROVISION_NOW), so replaying them keeps working after
+ * their certificates expire; pass `env: { FLARE_PROVISION_NOW: "" }` for the system clock.
  */
 export function runCli(
   args: string[],
@@ -27,7 +30,13 @@ export function runCli(
     throw new Error("dist/cli.js is missing: run `npm run build` (npm test does it first)");
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home, LANG: "C.UTF-8", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: options.home,
+      LANG: "C.UTF-8",
+      FLARE_PROVISION_NOW: FIXTURE_TIME.toISOString().replace(".000Z", "Z"),
+      ...options.env,
+    },
     encoding: "utf8",
     input: options.input ?? "",
     timeout: 60_000,

@@ -1,7 +1,7 @@
 import type { CoreDeps } from "../../src/core/deps.ts";
 
-/** The instant the fixtures were made; their certificates are valid then. */
-export const FIXTURE_TIME = new Date("2026-11-27T15:30:00Z");
+/** Shortly after the reference fixtures were made (their last certificate dates from 15:36:34); all of them are valid then. */
+export const FIXTURE_TIME = new Date("2026-11-27T16:00:00Z");
 
 /**
  * Deterministic deps: a fixed clock and a counter-based byte stream (so serials and request

@@ -83,7 +83,7 @@ describe("approveRequest", () => {
       "default_connection_security",
       "server",
     ]);
-    assert.equal(signed.approved_at, "2026-11-27T15:30:00Z");
+    assert.equal(signed.approved_at, "2026-11-27T16:00:00Z");
     assert.deepEqual(signed.server, {
       host: "server1.hospital-central.org",
       fed_learn_port: 8002,
@@ -103,7 +103,7 @@ describe("approveRequest", () => {
     assert.equal(hashes.site_yaml_sha256, await sha256Hex(deps, m.get("site.yaml") as Uint8Array));
     const cert = parseCertificate(m.get("hospital-a.crt") as Uint8Array);
     assert.equal(cert.subject.unstructuredName, "client");
-    assert.equal(cert.notAfter.toISOString(), "2029-11-26T15:30:00.000Z");
+    assert.equal(cert.notAfter.toISOString(), "2029-11-26T16:00:00.000Z");
   });
 
   test("adds cert_role last for users only", async () => {

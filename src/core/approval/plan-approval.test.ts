@@ -34,7 +34,7 @@ describe("planApproval", () => {
       { type: "dns", value: "fl-server.internal" },
     ]);
     assert.equal(plan.notBefore.toISOString(), FIXTURE_TIME.toISOString());
-    assert.equal(plan.notAfter.toISOString(), "2029-11-26T15:30:00.000Z");
+    assert.equal(plan.notAfter.toISOString(), "2029-11-26T16:00:00.000Z");
 
     const approval = await approveRequest(inputs(zip), deps);
     const issued = parseCertificate(approval.certificatePem);
