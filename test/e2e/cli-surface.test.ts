@@ -66,4 +66,17 @@ describe("the CLI surface", () => {
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^flare-provision \d+\.\d+\.\d+/);
   });
+
+  test("an unparsable FLARE_PROVISION_NOW is refused instead of silently using another clock", () => {
+    const run = runCli(["--format", "json", "package", "x.signed.zip"], {
+      cwd: dir,
+      home: dir,
+      env: { FLARE_PROVISION_NOW: "tomorrow" },
+    });
+    assert.equal(run.code, 4);
+    assert.equal(
+      run.json?.message,
+      "Invalid arguments. \u2014 FLARE_PROVISION_NOW must be a UTC timestamp such as 2026-11-27T15:30:00Z, not 'tomorrow'",
+    );
+  });
 });
