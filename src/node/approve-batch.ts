@@ -6,6 +6,7 @@ import { ERROR_CODES } from "../core/errors/codes.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import {
   type ApproveCertOptions,
+  approvalRecord,
   approveCert,
   checkSignedZipTarget,
   readApprovalInputs,
@@ -116,22 +117,7 @@ export async function approveBatch(
 async function approveOne(options: ApproveCertOptions, env: NodeEnv): Promise<BatchRecord> {
   const result = await approveCert(options, env);
   // cli.md §3 `cert approve` keys, after the zip and its status.
-  return {
-    request_zip: options.requestZip,
-    status: "approved",
-    name: result.name,
-    project: result.project,
-    org: result.org,
-    kind: result.kind,
-    cert_role: result.certRole,
-    cert_type: result.certType,
-    csr_sha256: result.csrSha256,
-    provision_version: result.provisionVersion,
-    signed_zip: result.signedZip,
-    request_id: result.requestId,
-    rootca_fingerprint_sha256: result.fingerprint,
-    audit: result.audit,
-  };
+  return { request_zip: options.requestZip, status: "approved", ...approvalRecord(result) };
 }
 
 async function planOne(options: ApproveCertOptions, env: NodeEnv): Promise<BatchRecord> {

@@ -41,6 +41,24 @@ export interface ApproveCertResult {
   approval: Approval;
 }
 
+/** The `cert approve` result as cli.md §3 orders its keys (without `next_step`). */
+export function approvalRecord(result: ApproveCertResult): Record<string, string | null> {
+  return {
+    name: result.name,
+    project: result.project,
+    org: result.org,
+    kind: result.kind,
+    cert_role: result.certRole,
+    cert_type: result.certType,
+    csr_sha256: result.csrSha256,
+    provision_version: result.provisionVersion,
+    signed_zip: result.signedZip,
+    request_id: result.requestId,
+    rootca_fingerprint_sha256: result.fingerprint,
+    audit: result.audit,
+  };
+}
+
 /**
  * A CA or profile file for the core. An unreadable one (a folder, a FIFO, too large) throws
  * only when the core first looks at it, so the error comes at its place in the check order

@@ -160,7 +160,7 @@ export const certApprove: CommandSpec = {
       await runBatch(options, batch, reporter, cwd, env);
       return;
     }
-    const { approveCert } = await import("../../node/approve-cert.ts");
+    const { approveCert, approvalRecord } = await import("../../node/approve-cert.ts");
     const result = await approveCert(
       {
         requestZip: (batch.entries[0] as BatchEntry).shown,
@@ -173,18 +173,7 @@ export const certApprove: CommandSpec = {
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );
     reporter.result({
-      name: result.name,
-      project: result.project,
-      org: result.org,
-      kind: result.kind,
-      cert_role: result.certRole,
-      cert_type: result.certType,
-      csr_sha256: result.csrSha256,
-      provision_version: result.provisionVersion,
-      signed_zip: result.signedZip,
-      request_id: result.requestId,
-      rootca_fingerprint_sha256: result.fingerprint,
-      audit: result.audit,
+      ...approvalRecord(result),
       next_step: `Return ${result.name}.signed.zip to the requester.`,
     });
   },

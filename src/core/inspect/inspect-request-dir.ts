@@ -9,6 +9,8 @@ import {
   checkCertificateChain,
   checkKeyMatchesCertificate,
   checkLocalRequest,
+  parseLocalRequestJson,
+  parseLocalSiteYaml,
 } from "../package/check-local-request.ts";
 import { checkSignedZip, type SignedZipCheck, verifySignedZip } from "../package/verify-signed-zip.ts";
 import { checkSiteIdentityMatches, readSiteIdentity } from "../participant/site-yaml.ts";
@@ -228,20 +230,7 @@ function localSteps(input: RequestDirInput, deps: CoreDeps): CheckStep<RequestDi
       id: "request-json",
       pass: "request.json is a JSON object",
       run: (s) => {
-        if (!input.requestJson) throw new FlareError("REQUEST_METADATA_NOT_FOUND");
-        let request: unknown;
-        try {
-          request = parseJson(input.requestJson, "request.json");
-        } catch (error) {
-          throw new FlareError("REQUEST_METADATA_INVALID", {
-            message: `Local request metadata is invalid: ${(error as Error).message}.`,
-          });
-        }
-        if (!isMapping(request))
-          throw new FlareError("REQUEST_METADATA_INVALID", {
-            message: "Local request metadata is not a JSON object.",
-          });
-        s.request = request;
+        s.request = parseLocalRequestJson(input.requestJson);
       },
     },
     {
@@ -249,16 +238,7 @@ function localSteps(input: RequestDirInput, deps: CoreDeps): CheckStep<RequestDi
       needs: ["request-json"],
       pass: "the local site.yaml names the same participant as request.json",
       run: (s) => {
-        if (!input.siteYaml)
-          throw new FlareError("LOCAL_SITE_INVALID", { message: "site.yaml is not in the folder.", exit: 1 });
-        let doc: unknown;
-        try {
-          doc = parseYaml(input.siteYaml, "site.yaml");
-        } catch (error) {
-          throw new FlareError("LOCAL_SITE_INVALID", {
-            message: `Invalid local participant definition: ${(error as Error).message}`,
-          });
-        }
+        const doc = parseLocalSiteYaml(input.siteYaml);
         const request = s.request!;
         checkSiteIdentityMatches(
           readSiteIdentity(doc, "approve"),

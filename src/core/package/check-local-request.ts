@@ -42,24 +42,61 @@ function blank(value: unknown): unknown {
  * hashes, the certificate's signature by the root and expiry, the key/certificate pair, and
  * the local site.yaml identity. Returns the local facts the kit needs.
  */
-export async function checkLocalRequest(
-  approval: VerifiedApproval,
-  local: LocalRequest,
-  deps: CoreDeps,
-): Promise<PairedRequest> {
-  if (!local.requestJson) throw new FlareError("REQUEST_METADATA_NOT_FOUND");
+/**
+ * The local `request.json` as an object (validation.md §4.4 row 24): absent ->
+ * `REQUEST_METADATA_NOT_FOUND` (exit 1), unparsable or not an object -> `REQUEST_METADATA_INVALID`.
+ */
+export function parseLocalRequestJson(bytes: Uint8Array | undefined): Record<string, unknown> {
+  if (!bytes) throw new FlareError("REQUEST_METADATA_NOT_FOUND");
   let request: unknown;
   try {
-    request = parseJson(local.requestJson, "request.json");
+    request = parseJson(bytes, "request.json");
   } catch (error) {
     throw new FlareError("REQUEST_METADATA_INVALID", {
       message: `Local request metadata is invalid: ${(error as Error).message}.`,
     });
   }
-  if (!isMapping(request))
+  if (!isMapping(request)) {
     throw new FlareError("REQUEST_METADATA_INVALID", {
       message: "Local request metadata is not a JSON object.",
     });
+  }
+  return request;
+}
+
+/**
+ * The local `site.yaml` as a mapping (validation.md §4.4 row 29): absent -> `LOCAL_SITE_INVALID`
+ * exit 1, unparsable or not a mapping -> `LOCAL_SITE_INVALID` exit 4.
+ */
+export function parseLocalSiteYaml(bytes: Uint8Array | undefined): Record<string, unknown> {
+  if (!bytes) {
+    throw new FlareError("LOCAL_SITE_INVALID", {
+      message: "Local participant definition site.yaml was not found.",
+      exit: 1,
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(bytes, "site.yaml");
+  } catch (error) {
+    throw new FlareError("LOCAL_SITE_INVALID", {
+      message: `Invalid local participant definition: ${(error as Error).message}`,
+    });
+  }
+  if (!isMapping(doc)) {
+    throw new FlareError("LOCAL_SITE_INVALID", {
+      message: "Invalid local participant definition: site.yaml must be a mapping",
+    });
+  }
+  return doc;
+}
+
+export async function checkLocalRequest(
+  approval: VerifiedApproval,
+  local: LocalRequest,
+  deps: CoreDeps,
+): Promise<PairedRequest> {
+  const request = parseLocalRequestJson(local.requestJson);
   const required = [
     "request_id",
     "project",
@@ -97,24 +134,7 @@ export async function checkLocalRequest(
   checkNotExpired(approval.certificate, certName, deps.now());
   await checkKeyMatchesCertificate(local.keyPem, local.keyPath, approval.certificate, deps);
 
-  if (!local.siteYaml) {
-    throw new FlareError("LOCAL_SITE_INVALID", {
-      message: "Local participant definition site.yaml was not found.",
-      exit: 1,
-    });
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(local.siteYaml, "site.yaml");
-  } catch (error) {
-    throw new FlareError("LOCAL_SITE_INVALID", {
-      message: `Invalid local participant definition: ${(error as Error).message}`,
-    });
-  }
-  if (!isMapping(doc))
-    throw new FlareError("LOCAL_SITE_INVALID", {
-      message: "Invalid local participant definition: site.yaml must be a mapping",
-    });
+  const doc = parseLocalSiteYaml(local.siteYaml);
   let site: ReturnType<typeof readSiteIdentity>;
   try {
     site = readSiteIdentity(doc, "package");
