@@ -105,8 +105,8 @@ await subtle.importKey("pkcs8", pkcs8, alg, false, ["sign"]);
 
 /**
  * The measured processes get only PATH, HOME and LANG, like a test run: a caller's
- * NODE_OPTIONS or NODE_EXTRA_CA_CERTS (which alone adds ~35 ms to every Node start in some
- * sandboxes) would otherwise be measured as part of every row.
+ * NODE_OPTIONS or NODE_EXTRA_CA_CERTS (which alone adds ~35 ms to every Node start on some
+ * machines) would otherwise be measured as part of every row.
  */
 function cleanEnv(home) {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
