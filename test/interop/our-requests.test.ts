@@ -517,7 +517,16 @@ describe("our requests and approvals, the reference's rules", () => {
           "--out",
           join(group.ours, "reference-approved", `${name}.signed.zip`),
         ],
-        { encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" } },
+        {
+          encoding: "utf8",
+          // PYTHONPATH passes through so a source checkout of NVFlare can be the judge.
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            HOME: home,
+            LANG: "C.UTF-8",
+            ...(process.env.PYTHONPATH ? { PYTHONPATH: process.env.PYTHONPATH } : {}),
+          },
+        },
       );
       assert.equal(run.status, 0, `${name}: ${run.stdout}${run.stderr}`);
     }
