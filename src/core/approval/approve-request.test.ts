@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, test } from "node:test";
+import { editedZip, hospitalApprovalInputs } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
@@ -11,23 +12,10 @@ import { parseCertificate } from "../x509/certificate.ts";
 import { verifyPss } from "../x509/pss.ts";
 import { readZip } from "../zip/read-zip.ts";
 import { writeZip } from "../zip/write-zip.ts";
-import { type ApprovalInputs, approveRequest } from "./approve-request.ts";
+import { approveRequest } from "./approve-request.ts";
 
 const deps = fixedDeps();
 const H = "hospital/work";
-
-function inputs(requestZip: Uint8Array, overrides: Partial<ApprovalInputs> = {}): ApprovalInputs {
-  return {
-    requestZip,
-    caDir: "ca",
-    caJson: { path: "ca/ca.json", bytes: readFixture(H, "ca/ca.json") },
-    rootCaPem: { path: "ca/rootCA.pem", bytes: readFixture(H, "ca/rootCA.pem") },
-    rootCaKey: { path: "ca/rootCA.key", bytes: readFixture(H, "ca/rootCA.key") },
-    profile: { path: "project_profile.yaml", bytes: readFixture(H, "project_profile.yaml") },
-    validDays: 1095,
-    ...overrides,
-  };
-}
 
 function members(zip: Uint8Array): Map<string, Uint8Array> {
   return new Map(readZip(zip).map((e) => [e.name, e.data]));
@@ -35,14 +23,11 @@ function members(zip: Uint8Array): Map<string, Uint8Array> {
 
 /** The hospital-a request zip with request.json edited by `edit` (hashes left as they were). */
 function withRequestJson(edit: (request: Record<string, unknown>) => void): Uint8Array {
-  const m = members(readFixture(H, "hospital-a/hospital-a.request.zip"));
-  const request = parseJson(m.get("request.json") as Uint8Array, "request.json") as Record<string, unknown>;
-  edit(request);
-  m.set("request.json", utf8(JSON.stringify(request)));
-  return writeZip(
-    [...m].map(([name, data]) => ({ name, data })),
-    { date: new Date() },
-  );
+  return editedZip([H, "hospital-a/hospital-a.request.zip"], (m) => {
+    const request = parseJson(m.get("request.json") as Uint8Array, "request.json") as Record<string, unknown>;
+    edit(request);
+    m.set("request.json", utf8(JSON.stringify(request)));
+  });
 }
 
 async function rejects(promise: Promise<unknown>, code: string, message: string): Promise<void> {
@@ -56,7 +41,10 @@ async function rejects(promise: Promise<unknown>, code: string, message: string)
 
 describe("approveRequest", () => {
   test("signs a reference client request: members, signed.json fields, PSS signature, certificate", async () => {
-    const approval = await approveRequest(inputs(readFixture(H, "hospital-a/hospital-a.request.zip")), deps);
+    const approval = await approveRequest(
+      hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip")),
+      deps,
+    );
     const m = members(approval.signedZip);
     assert.deepEqual(
       [...m.keys()],
@@ -108,7 +96,7 @@ describe("approveRequest", () => {
 
   test("adds cert_role last for users only", async () => {
     const approval = await approveRequest(
-      inputs(readFixture(H, "alice@hospital-alpha.org/alice@hospital-alpha.org.request.zip")),
+      hospitalApprovalInputs(readFixture(H, "alice@hospital-alpha.org/alice@hospital-alpha.org.request.zip")),
       deps,
     );
     assert.equal(Object.keys(approval.signedJson).at(-1), "cert_role");
@@ -118,12 +106,15 @@ describe("approveRequest", () => {
   test("rejects a tampered csr_sha256 like the reference (errors/tampered-request-json-hash)", async () => {
     await rejects(
       approveRequest(
-        inputs(readFixture("errors/work/cases/tampered-request-json-hash/site-1.request.zip"), {
-          caJson: { path: "ca/ca.json", bytes: readFixture("errors/work/ca/ca.json") },
-          rootCaPem: { path: "ca/rootCA.pem", bytes: readFixture("errors/work/ca/rootCA.pem") },
-          rootCaKey: { path: "ca/rootCA.key", bytes: readFixture("errors/work/ca/rootCA.key") },
-          profile: { path: "project_profile.yaml", bytes: readFixture("errors/work/project_profile.yaml") },
-        }),
+        hospitalApprovalInputs(
+          readFixture("errors/work/cases/tampered-request-json-hash/site-1.request.zip"),
+          {
+            caJson: { path: "ca/ca.json", bytes: readFixture("errors/work/ca/ca.json") },
+            rootCaPem: { path: "ca/rootCA.pem", bytes: readFixture("errors/work/ca/rootCA.pem") },
+            rootCaKey: { path: "ca/rootCA.key", bytes: readFixture("errors/work/ca/rootCA.key") },
+            profile: { path: "project_profile.yaml", bytes: readFixture("errors/work/project_profile.yaml") },
+          },
+        ),
         deps,
       ),
       "INVALID_ARGS",
@@ -141,7 +132,7 @@ describe("approveRequest", () => {
     ];
     for (const [edit, detail] of cases) {
       await rejects(
-        approveRequest(inputs(withRequestJson(edit)), deps),
+        approveRequest(hospitalApprovalInputs(withRequestJson(edit)), deps),
         "INVALID_ARGS",
         `Invalid arguments. \u2014 ${detail}`,
       );
@@ -151,7 +142,7 @@ describe("approveRequest", () => {
   test("reports a missing CA before reading the profile", async () => {
     await rejects(
       approveRequest(
-        inputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
+        hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
           caJson: { path: "ca/ca.json", bytes: undefined },
           profile: { path: "p.yaml", bytes: undefined },
         }),
@@ -166,7 +157,7 @@ describe("approveRequest", () => {
     const caJson = fromUtf8(readFixture(H, "ca/ca.json")).replace(/"SHA256:64/, '"SHA256:65');
     await rejects(
       approveRequest(
-        inputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
+        hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
           caJson: { path: "ca/ca.json", bytes: utf8(caJson) },
         }),
         deps,
@@ -179,7 +170,7 @@ describe("approveRequest", () => {
   test("refuses to sign with an expired root", async () => {
     await rejects(
       approveRequest(
-        inputs(readFixture(H, "hospital-a/hospital-a.request.zip")),
+        hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip")),
         fixedDeps(new Date("2040-01-01T00:00:00Z")),
       ),
       "CERT_SIGNING_FAILED",
@@ -189,7 +180,7 @@ describe("approveRequest", () => {
 
   test("caps the leaf's notAfter at the root's", async () => {
     const approval = await approveRequest(
-      inputs(readFixture(H, "hospital-a/hospital-a.request.zip"), { validDays: 100_000 }),
+      hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip"), { validDays: 100_000 }),
       deps,
     );
     assert.equal(
@@ -208,9 +199,12 @@ describe("approveRequest", () => {
     );
     await rejects(
       approveRequest(
-        inputs(readFixture(H, "server1.hospital-central.org/server1.hospital-central.org.request.zip"), {
-          profile: { path: "p.yaml", bytes: profile },
-        }),
+        hospitalApprovalInputs(
+          readFixture(H, "server1.hospital-central.org/server1.hospital-central.org.request.zip"),
+          {
+            profile: { path: "p.yaml", bytes: profile },
+          },
+        ),
         deps,
       ),
       "SERVER_NAME_HOST_MISMATCH",
@@ -254,7 +248,7 @@ describe("approveRequest", () => {
       { date: new Date() },
     );
     await rejects(
-      approveRequest(inputs(zip), deps),
+      approveRequest(hospitalApprovalInputs(zip), deps),
       "CERT_SIGNING_FAILED",
       "Certificate signing failed: CSR contains duplicate subject attribute for OID 'commonName'",
     );

@@ -1,32 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { hospitalApprovalInputs } from "../../../test/helpers/artifacts.ts";
 import { FIXTURE_TIME, fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { certificateSans } from "../inspect/certificate-facts.ts";
 import { parseCertificate } from "../x509/certificate.ts";
-import { type ApprovalInputs, approveRequest, planApproval } from "./approve-request.ts";
+import { approveRequest, planApproval } from "./approve-request.ts";
 
 const deps = fixedDeps();
 const H = "hospital/work";
 const SERVER = "server1.hospital-central.org";
 
-function inputs(requestZip: Uint8Array, overrides: Partial<ApprovalInputs> = {}): ApprovalInputs {
-  return {
-    requestZip,
-    caDir: "ca",
-    caJson: { path: "ca/ca.json", bytes: readFixture(H, "ca/ca.json") },
-    rootCaPem: { path: "ca/rootCA.pem", bytes: readFixture(H, "ca/rootCA.pem") },
-    rootCaKey: { path: "ca/rootCA.key", bytes: readFixture(H, "ca/rootCA.key") },
-    profile: { path: "project_profile.yaml", bytes: readFixture(H, "project_profile.yaml") },
-    validDays: 1095,
-    ...overrides,
-  };
-}
-
 describe("planApproval", () => {
   test("shows exactly the subject, SANs and validity that approveRequest then signs", async () => {
     const zip = readFixture(H, SERVER, `${SERVER}.request.zip`);
-    const plan = await planApproval(inputs(zip), deps);
+    const plan = await planApproval(hospitalApprovalInputs(zip), deps);
     assert.equal(plan.commonName, SERVER);
     assert.deepEqual(plan.subjectAltNames, [
       { type: "dns", value: SERVER },
@@ -36,7 +24,7 @@ describe("planApproval", () => {
     assert.equal(plan.notBefore.toISOString(), FIXTURE_TIME.toISOString());
     assert.equal(plan.notAfter.toISOString(), "2029-11-26T16:00:00.000Z");
 
-    const approval = await approveRequest(inputs(zip), deps);
+    const approval = await approveRequest(hospitalApprovalInputs(zip), deps);
     const issued = parseCertificate(approval.certificatePem);
     assert.equal(issued.notBefore.getTime(), plan.notBefore.getTime());
     assert.equal(issued.notAfter.getTime(), plan.notAfter.getTime());
@@ -49,7 +37,7 @@ describe("planApproval", () => {
 
   test("caps the validity at the root's expiry", async () => {
     const plan = await planApproval(
-      inputs(readFixture(H, "hospital-a/hospital-a.request.zip"), { validDays: 9999 }),
+      hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip"), { validDays: 9999 }),
       deps,
     );
     assert.equal(plan.notAfter.toISOString(), "2036-11-24T15:00:50.000Z");
@@ -58,7 +46,7 @@ describe("planApproval", () => {
   test("refuses what approval refuses, before anything is signed", async () => {
     await assert.rejects(
       planApproval(
-        inputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
+        hospitalApprovalInputs(readFixture(H, "hospital-a/hospital-a.request.zip"), {
           rootCaKey: { path: "ca/rootCA.key", bytes: readFixture("errors/work/ca/rootCA.key") },
         }),
         deps,

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { checkDetail, failedChecks, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
 import { type CaDirInput, inspectCaDir } from "./inspect-ca-dir.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
 
 function ca(dir = "hospital/work/ca", overrides: Partial<CaDirInput> = {}): CaDirInput {
   return {
@@ -24,14 +22,6 @@ function caJsonWith(edit: (json: Record<string, unknown>) => void): CaDirInput["
   const json = JSON.parse(fromUtf8(readFixture("hospital/work/ca/ca.json"))) as Record<string, unknown>;
   edit(json);
   return { path: "ca/ca.json", bytes: utf8(JSON.stringify(json)) };
-}
-
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
 }
 
 describe("inspectCaDir", () => {
@@ -72,7 +62,7 @@ describe("inspectCaDir", () => {
       fixedDeps(new Date("2027-01-01T00:00:00Z")),
     );
     assert.equal(report.facts.deploy_version, "01");
-    assert.deepEqual(failed(report), []);
+    assert.deepEqual(failedChecks(report), []);
   });
 
   const broken: Array<{
@@ -143,8 +133,8 @@ describe("inspectCaDir", () => {
   for (const b of broken) {
     test(`names the check that catches ${b.label}`, async () => {
       const report = await inspectCaDir(b.input(), {}, b.now ? fixedDeps(new Date(b.now)) : deps);
-      assert.deepEqual(failed(report), b.failed);
-      assert.equal(detail(report, b.failed[0] as string), b.detail);
+      assert.deepEqual(failedChecks(report), b.failed);
+      assert.equal(checkDetail(report, b.failed[0] as string), b.detail);
     });
   }
 
@@ -152,6 +142,6 @@ describe("inspectCaDir", () => {
     const other =
       "SHA256:DB:E3:D6:E5:E7:61:61:E1:FC:B3:D6:46:83:B6:A2:3B:FB:0C:E1:F7:17:45:07:2E:41:F3:6B:7C:25:40:A3:6D";
     const report = await inspectCaDir(ca(), { expectedFingerprint: other }, deps);
-    assert.deepEqual(failed(report), ["expected-fingerprint"]);
+    assert.deepEqual(failedChecks(report), ["expected-fingerprint"]);
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { utf8 } from "../bytes/encoding.ts";
@@ -8,8 +9,6 @@ import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
 const H = "hospital/work";
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
 
 function summary(report: InspectReport): Array<[string, boolean]> {
   return report.checks.map((c) => [c.id, c.ok]);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
+import { checkDetail, failedChecks } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
 import type { KitInput } from "./inspect-kit.ts";
 import { inspectKitSet } from "./inspect-kit-set.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps(new Date("2027-01-01T00:00:00Z"));
 const HOSPITAL = "hospital/work/workspace/hospital_federation/prod_00";
@@ -36,14 +36,6 @@ function kit(prod: string, folder: string): KitInput {
   return { folder, deployVersion: "00", startup };
 }
 
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
-}
-
 describe("inspectKitSet", () => {
   test("flags the hospital's server on mtls with clients and admins on tls, naming the consequence", async () => {
     const report = await inspectKitSet(
@@ -51,13 +43,13 @@ describe("inspectKitSet", () => {
       {},
       deps,
     );
-    assert.deepEqual(failed(report), ["same-connection-security"]);
+    assert.deepEqual(failedChecks(report), ["same-connection-security"]);
     assert.equal(
-      detail(report, "same-connection-security"),
+      checkDetail(report, "same-connection-security"),
       "server server1.hospital-central.org uses mtls but alice@hospital-alpha.org, bob@hospital-alpha.org, carol@hospital-beta.org, hospital-a use tls (a server on mtls requires client certificates and refuses tls clients and admins, which then never register or log in)",
     );
     assert.equal(report.kits?.length, 5);
-    assert.ok(report.kits?.every((k) => failed(k).length === 0));
+    assert.ok(report.kits?.every((k) => failedChecks(k).length === 0));
     assert.deepEqual(report.facts.kits, [
       "alice@hospital-alpha.org (admin)",
       "bob@hospital-alpha.org (admin)",
@@ -75,7 +67,7 @@ describe("inspectKitSet", () => {
       {},
       deps,
     );
-    assert.deepEqual(failed(report), []);
+    assert.deepEqual(failedChecks(report), []);
     assert.equal(report.facts.project, "local_demo");
   });
 
@@ -85,9 +77,9 @@ describe("inspectKitSet", () => {
       kit("errors/work/workspace/hospital_federation/prod_00", "site-1"),
     ];
     const report = await inspectKitSet({ folder: "prod_00", kits }, {}, deps);
-    assert.deepEqual(failed(report), ["same-root-ca"]);
+    assert.deepEqual(failedChecks(report), ["same-root-ca"]);
     assert.match(
-      detail(report, "same-root-ca"),
+      checkDetail(report, "same-root-ca"),
       /^the kits carry different root CAs, so they cannot authenticate each other: SHA256:64:9D:.* \(hospital-a\); SHA256:4D:6C:.* \(site-1\)$/,
     );
   });
@@ -102,15 +94,15 @@ describe("inspectKitSet", () => {
     );
     const kits = [client, kit(HOSPITAL, "alice@hospital-alpha.org")];
     const report = await inspectKitSet({ folder: "prod_00", kits }, {}, deps);
-    assert.deepEqual(failed(report), []);
+    assert.deepEqual(failedChecks(report), []);
     const withServer = await inspectKitSet(
       { folder: "prod_00", kits: [...kits, kit(HOSPITAL, "server1.hospital-central.org")] },
       {},
       deps,
     );
-    assert.ok(failed(withServer).includes("same-endpoint"));
+    assert.ok(failedChecks(withServer).includes("same-endpoint"));
     assert.equal(
-      detail(withServer, "same-endpoint"),
+      checkDetail(withServer, "same-endpoint"),
       "FL endpoint differs: grpc://server1.hospital-central.org:9002 (hospital-a); grpc://server1.hospital-central.org:8002 (server1.hospital-central.org)",
     );
   });
@@ -118,9 +110,9 @@ describe("inspectKitSet", () => {
   test("flags certificates that expire within 30 days", async () => {
     const late = fixedDeps(new Date("2029-11-10T00:00:00Z"));
     const report = await inspectKitSet({ folder: "prod_00", kits: [kit(HOSPITAL, "hospital-a")] }, {}, late);
-    assert.deepEqual(failed(report), ["expiry-window"]);
+    assert.deepEqual(failedChecks(report), ["expiry-window"]);
     assert.equal(
-      detail(report, "expiry-window"),
+      checkDetail(report, "expiry-window"),
       "expiring within 30 days: hospital-a certificate expires 2029-11-26T15:01:34Z (16 days)",
     );
   });
@@ -129,7 +121,7 @@ describe("inspectKitSet", () => {
     const other = kit("local-demo/grpc-mtls/work/workspace/local_demo/prod_00", "site-1");
     const report = await inspectKitSet({ folder: "x", kits: [kit(HOSPITAL, "hospital-a"), other] }, {}, deps);
     assert.equal(
-      detail(report, "same-connection-security"),
+      checkDetail(report, "same-connection-security"),
       "the kits use different connection security modes: tls (hospital-a); mtls (site-1)",
     );
   });

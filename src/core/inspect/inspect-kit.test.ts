@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
+import { checkDetail, failedChecks, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
 import { inspectKit, type KitInput } from "./inspect-kit.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
 const PROD = "hospital/work/workspace/hospital_federation/prod_00";
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
 
 /** A reference kit's startup files, as the node layer reads them. */
 function kit(folder: string, prod = PROD, version = "00"): KitInput {
@@ -31,14 +29,6 @@ function kit(folder: string, prod = PROD, version = "00"): KitInput {
   return { folder, deployVersion: version, startup };
 }
 
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
-}
-
 describe("inspectKit", () => {
   test("passes every check of each reference kit of the hospital", async () => {
     for (const name of [
@@ -49,7 +39,7 @@ describe("inspectKit", () => {
       "carol@hospital-beta.org",
     ]) {
       const report = await inspectKit(kit(name), { expectedFingerprint: HOSPITAL_FP }, deps);
-      assert.deepEqual(failed(report), [], name);
+      assert.deepEqual(failedChecks(report), [], name);
       assert.equal(report.checks.length, 9, name);
     }
   });
@@ -134,8 +124,8 @@ describe("inspectKit", () => {
   for (const b of broken) {
     test(`names the check that catches ${b.label}`, async () => {
       const report = await inspectKit(b.input(), {}, deps);
-      assert.deepEqual(failed(report), b.failed);
-      assert.equal(detail(report, b.failed[0] as string), b.detail);
+      assert.deepEqual(failedChecks(report), b.failed);
+      assert.equal(checkDetail(report, b.failed[0] as string), b.detail);
     });
   }
 });

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
+import { checkDetail, failedChecks, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
 import { inspectRequestDir, type RequestDirInput } from "./inspect-request-dir.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
 
 /** A fixture request folder as the node layer reads it. */
 function folder(dir: string, name: string): RequestDirInput {
@@ -27,14 +25,6 @@ function folder(dir: string, name: string): RequestDirInput {
   };
 }
 
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
-}
-
 describe("inspectRequestDir", () => {
   test("passes every check of a packaged request folder holding its signed zip", async () => {
     const report = await inspectRequestDir(
@@ -42,7 +32,7 @@ describe("inspectRequestDir", () => {
       { expectedFingerprint: HOSPITAL_FP },
       deps,
     );
-    assert.deepEqual(failed(report), []);
+    assert.deepEqual(failedChecks(report), []);
     const ids = report.checks.map((c) => c.id);
     for (const id of [
       "request-json",
@@ -77,7 +67,7 @@ describe("inspectRequestDir", () => {
       { expectedFingerprint: HOSPITAL_FP },
       deps,
     );
-    assert.deepEqual(failed(report), []);
+    assert.deepEqual(failedChecks(report), []);
     assert.ok(report.checks.some((c) => c.id === "chain" && c.ok));
     assert.ok(!report.checks.some((c) => c.id.startsWith("signed-zip.")));
     assert.equal(report.facts.role, "member");
@@ -85,17 +75,17 @@ describe("inspectRequestDir", () => {
 
   test("names the key that was replaced after approval (errors site-4)", async () => {
     const report = await inspectRequestDir(folder("errors/work/site-4", "site-4"), {}, deps);
-    assert.deepEqual(failed(report), [
+    assert.deepEqual(failedChecks(report), [
       "key-matches-request",
       "matches-signed-zip",
       "key-matches-certificate",
     ]);
     assert.equal(
-      detail(report, "key-matches-request"),
+      checkDetail(report, "key-matches-request"),
       "KEY_CERT_MISMATCH: The private key site-4.key does not match request.json public_key_sha256.",
     );
     assert.equal(
-      detail(report, "key-matches-certificate"),
+      checkDetail(report, "key-matches-certificate"),
       "KEY_CERT_MISMATCH: The local private key does not match the signed certificate.",
     );
   });
@@ -103,7 +93,7 @@ describe("inspectRequestDir", () => {
   test("names the key that was deleted (errors site-3)", async () => {
     const report = await inspectRequestDir(folder("errors/work/site-3", "site-3"), {}, deps);
     assert.equal(
-      detail(report, "key-matches-request"),
+      checkDetail(report, "key-matches-request"),
       "KEY_NOT_FOUND: Private key file not found: site-3.key.",
     );
     assert.ok(!(report.facts.files as string[]).includes("site-3.key"));
@@ -112,13 +102,13 @@ describe("inspectRequestDir", () => {
   test("reports a folder whose request zip is gone", async () => {
     const input = { ...folder("errors/work/site-5", "site-5"), requestZip: undefined };
     const report = await inspectRequestDir(input, {}, deps);
-    assert.deepEqual(failed(report), ["request-zip"]);
-    assert.equal(detail(report, "request-zip"), "site-5.request.zip is not in the folder");
+    assert.deepEqual(failedChecks(report), ["request-zip"]);
+    assert.equal(checkDetail(report, "request-zip"), "site-5.request.zip is not in the folder");
   });
 
   test("fails --fingerprint when the folder has no root CA yet", async () => {
     const input = { ...folder("errors/work/site-5", "site-5"), signedZip: undefined };
     const report = await inspectRequestDir(input, { expectedFingerprint: HOSPITAL_FP }, deps);
-    assert.deepEqual(failed(report), ["expected-fingerprint"]);
+    assert.deepEqual(failedChecks(report), ["expected-fingerprint"]);
   });
 });

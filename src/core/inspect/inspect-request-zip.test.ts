@@ -1,36 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { checkDetail, editedZip, failedChecks } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { utf8 } from "../bytes/encoding.ts";
-import { readZip } from "../zip/read-zip.ts";
-import { writeZip } from "../zip/write-zip.ts";
 import { inspectRequestZip } from "./inspect-request-zip.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
 const H = "hospital/work";
 const E = "errors/work";
-
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
-}
-
-/** The hospital-a request zip with its members changed by `edit`. */
-function edited(edit: (members: Map<string, Uint8Array>) => void): Uint8Array {
-  const members = new Map(
-    readZip(readFixture(H, "hospital-a/hospital-a.request.zip")).map((e) => [e.name, e.data]),
-  );
-  edit(members);
-  return writeZip(
-    [...members].map(([name, data]) => ({ name, data })),
-    { date: new Date("2026-11-27T15:00:00Z") },
-  );
-}
 
 describe("inspectRequestZip", () => {
   test("passes every check of each reference request zip and states its identity", async () => {
@@ -42,7 +20,7 @@ describe("inspectRequestZip", () => {
       "carol@hospital-beta.org",
     ]) {
       const report = await inspectRequestZip(readFixture(H, name, `${name}.request.zip`), {}, deps);
-      assert.deepEqual(failed(report), [], name);
+      assert.deepEqual(failedChecks(report), [], name);
       assert.equal(report.checks.length, 11, name);
       assert.equal(report.facts.name, name);
     }
@@ -103,14 +81,16 @@ describe("inspectRequestZip", () => {
     {
       label: "site.yaml edited after the request was made",
       zip: () =>
-        edited((m) => m.set("site.yaml", utf8(`${new TextDecoder().decode(m.get("site.yaml"))}# edited\n`))),
+        editedZip(["hospital/work/hospital-a/hospital-a.request.zip"], (m) =>
+          m.set("site.yaml", utf8(`${new TextDecoder().decode(m.get("site.yaml"))}# edited\n`)),
+        ),
       failed: ["site-yaml-hash"],
       detail: /site\.yaml hash does not match request metadata$/,
     },
     {
       label: "the CSR swapped for another participant's",
       zip: () =>
-        edited((m) =>
+        editedZip(["hospital/work/hospital-a/hospital-a.request.zip"], (m) =>
           m.set("hospital-a.csr", readFixture(H, "alice@hospital-alpha.org/alice@hospital-alpha.org.csr")),
         ),
       failed: ["csr-subject", "csr-hash", "public-key-hash"],
@@ -118,7 +98,10 @@ describe("inspectRequestZip", () => {
     },
     {
       label: "an extra member",
-      zip: () => edited((m) => m.set("notes.txt", utf8("hello\n"))),
+      zip: () =>
+        editedZip(["hospital/work/hospital-a/hospital-a.request.zip"], (m) =>
+          m.set("notes.txt", utf8("hello\n")),
+        ),
       failed: ["member-set"],
       detail: /request zip must contain only: hospital-a\.csr, request\.json, site\.yaml$/,
     },
@@ -126,8 +109,8 @@ describe("inspectRequestZip", () => {
   for (const t of tampered) {
     test(`names the check that catches ${t.label}`, async () => {
       const report = await inspectRequestZip(t.zip(), {}, deps);
-      assert.deepEqual(failed(report), t.failed);
-      assert.match(detail(report, t.failed[0] as string), t.detail);
+      assert.deepEqual(failedChecks(report), t.failed);
+      assert.match(checkDetail(report, t.failed[0] as string), t.detail);
     });
   }
 
@@ -138,7 +121,7 @@ describe("inspectRequestZip", () => {
       deps,
     );
     assert.ok(report.checks.slice(1).every((c) => c.skipped));
-    assert.equal(detail(report, "request-json"), "not checked: needs zip-safety");
+    assert.equal(checkDetail(report, "request-json"), "not checked: needs zip-safety");
   });
 
   test("fails --fingerprint: a request zip holds no root CA", async () => {
@@ -147,9 +130,9 @@ describe("inspectRequestZip", () => {
       { expectedFingerprint: "AA" },
       deps,
     );
-    assert.deepEqual(failed(report), ["expected-fingerprint"]);
+    assert.deepEqual(failedChecks(report), ["expected-fingerprint"]);
     assert.equal(
-      detail(report, "expected-fingerprint"),
+      checkDetail(report, "expected-fingerprint"),
       "--fingerprint was given but a request zip holds no root CA certificate to compare it with",
     );
   });

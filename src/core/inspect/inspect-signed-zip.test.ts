@@ -1,40 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { FIXTURE_TIME, fixedDeps } from "../../../test/helpers/deps.ts";
+import {
+  checkDetail,
+  ERRORS_FP,
+  editedZip,
+  failedChecks,
+  HOSPITAL_FP,
+} from "../../../test/helpers/artifacts.ts";
+import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { utf8 } from "../bytes/encoding.ts";
-import { readZip } from "../zip/read-zip.ts";
-import { writeZip } from "../zip/write-zip.ts";
 import { inspectSignedZip } from "./inspect-signed-zip.ts";
-import type { InspectReport } from "./types.ts";
 
 const deps = fixedDeps();
 const H = "hospital/work";
 const E = "errors/work";
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
-const ERRORS_FP =
-  "SHA256:4D:6C:F8:4F:42:85:F8:C2:5C:84:FD:3D:8F:C0:D6:5B:68:BA:EA:D5:9E:50:84:51:5A:EC:F1:A7:48:AB:1F:38";
-
-function failed(report: InspectReport): string[] {
-  return report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.id);
-}
-
-function detail(report: InspectReport, id: string): string {
-  return report.checks.find((c) => c.id === id)?.detail ?? "";
-}
-
-/** The hospital-a signed zip with its members changed by `edit`. */
-function edited(edit: (members: Map<string, Uint8Array>) => void): Uint8Array {
-  const members = new Map(
-    readZip(readFixture(H, "hospital-a/hospital-a.signed.zip")).map((e) => [e.name, e.data]),
-  );
-  edit(members);
-  return writeZip(
-    [...members].map(([name, data]) => ({ name, data })),
-    { date: FIXTURE_TIME },
-  );
-}
 
 const inspect = (zip: Uint8Array, expectedFingerprint?: string) =>
   inspectSignedZip(zip, { label: "x.signed.zip", expectedFingerprint }, deps);
@@ -52,7 +32,7 @@ describe("inspectSignedZip", () => {
       ["carol@hospital-beta.org", "signed/carol@hospital-beta.org.signed.zip"],
     ] as const) {
       const report = await inspect(readFixture(H, path), HOSPITAL_FP);
-      assert.deepEqual(failed(report), [], name);
+      assert.deepEqual(failedChecks(report), [], name);
       assert.ok(report.checks.some((c) => c.id === "expected-fingerprint" && c.ok));
       assert.equal(report.facts.name, name);
     }
@@ -111,14 +91,16 @@ describe("inspectSignedZip", () => {
     {
       label: "site.yaml edited",
       zip: () =>
-        edited((m) => m.set("site.yaml", utf8(`${new TextDecoder().decode(m.get("site.yaml"))}# x\n`))),
+        editedZip(["hospital/work/hospital-a/hospital-a.signed.zip"], (m) =>
+          m.set("site.yaml", utf8(`${new TextDecoder().decode(m.get("site.yaml"))}# x\n`)),
+        ),
       failed: ["site-yaml-hash"],
       detail: "INVALID_SIGNED_ZIP: Hash mismatch for site.yaml in signed zip.",
     },
     {
       label: "the certificate swapped for another participant's (same CA)",
       zip: () =>
-        edited((m) =>
+        editedZip(["hospital/work/hospital-a/hospital-a.signed.zip"], (m) =>
           m.set("hospital-a.crt", readFixture(H, "bob@hospital-alpha.org/bob@hospital-alpha.org.crt")),
         ),
       failed: ["certificate-hash", "public-key-hash", "certificate-identity"],
@@ -126,7 +108,10 @@ describe("inspectSignedZip", () => {
     },
     {
       label: "rootCA.pem swapped for another CA's (same project name)",
-      zip: () => edited((m) => m.set("rootCA.pem", readFixture(E, "ca/rootCA.pem"))),
+      zip: () =>
+        editedZip(["hospital/work/hospital-a/hospital-a.signed.zip"], (m) =>
+          m.set("rootCA.pem", readFixture(E, "ca/rootCA.pem")),
+        ),
       failed: ["signature", "rootca-hash", "ca-fingerprint", "chain"],
       detail:
         "INVALID_SIGNED_ZIP: Signed approval metadata signature is invalid: the RSA-PSS signature does not verify with the included rootCA.pem.",
@@ -135,8 +120,8 @@ describe("inspectSignedZip", () => {
   for (const t of tampered) {
     test(`names the check that catches ${t.label}`, async () => {
       const report = await inspect(t.zip(), t.fp);
-      assert.deepEqual(failed(report), t.failed);
-      assert.equal(detail(report, t.failed[0] as string), t.detail);
+      assert.deepEqual(failedChecks(report), t.failed);
+      assert.equal(checkDetail(report, t.failed[0] as string), t.detail);
     });
   }
 
@@ -147,9 +132,9 @@ describe("inspectSignedZip", () => {
       { label: "x" },
       late,
     );
-    assert.deepEqual(failed(report), ["valid-now"]);
+    assert.deepEqual(failedChecks(report), ["valid-now"]);
     assert.equal(
-      detail(report, "valid-now"),
+      checkDetail(report, "valid-now"),
       "CERT_EXPIRED: Certificate hospital-a.crt expired at 2029-11-26T15:01:34Z.",
     );
     assert.equal(report.facts.days_left, -36);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { ERRORS_FP, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { FlareError } from "../errors/flare-error.ts";
@@ -7,10 +8,6 @@ import { checkLocalRequest } from "./check-local-request.ts";
 import { verifySignedZip } from "./verify-signed-zip.ts";
 
 const deps = fixedDeps();
-const HOSPITAL_FP =
-  "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
-const ERRORS_FP =
-  "SHA256:4D:6C:F8:4F:42:85:F8:C2:5C:84:FD:3D:8F:C0:D6:5B:68:BA:EA:D5:9E:50:84:51:5A:EC:F1:A7:48:AB:1F:38";
 
 async function failsWith(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
