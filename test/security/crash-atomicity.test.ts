@@ -4,21 +4,17 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   type AsyncRun,
-  approvedWorld,
   type Copy,
   cloneWorld as cloneWorldIn,
   FAULT_HOOK,
-  initWorldCa,
   leftovers,
-  newWorld,
-  packageWorld,
   pool,
   prng,
-  requestWorld,
   runAsync,
   SITE,
   snapshot,
   snapshotDiff,
+  stageWorlds,
   type World,
   zipMembers,
 } from "./helpers/harness.ts";
@@ -141,15 +137,7 @@ let expectedKit: Map<string, string>;
 const KIT = `workspace/hospital_federation/prod_00/${SITE}`;
 
 before(async () => {
-  fresh = newWorld("flare-crash-base-");
-  withCa = newWorld("flare-crash-base-");
-  await initWorldCa(withCa);
-  withRequest = newWorld("flare-crash-base-");
-  await initWorldCa(withRequest);
-  await requestWorld(withRequest);
-  approved = await approvedWorld("flare-crash-base-");
-  packaged = await approvedWorld("flare-crash-base-");
-  await packageWorld(packaged);
+  ({ fresh, withCa, withRequest, approved, packaged } = await stageWorlds("flare-crash-base-"));
   // The old kit is told apart from a new one by a file only it has.
   writeFileSync(join(packaged.work, KIT, "local", "old-kit-marker.txt"), "old\n");
   const reference = cloneWorld(approved);

@@ -4,21 +4,17 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  approvedWorld,
   type Copy,
   cloneWorld,
   FAULT_HOOK,
   hasStackTrace,
-  initWorldCa,
   leftovers,
-  newWorld,
-  packageWorld,
   pool,
-  requestWorld,
   runAsync,
   SITE,
   snapshot,
   snapshotDiff,
+  stageWorlds,
   type World,
 } from "./helpers/harness.ts";
 
@@ -72,15 +68,7 @@ const packageArgs = (copy: { work: string }, ...extra: string[]) => [
 ];
 
 before(async () => {
-  fresh = newWorld("flare-fail-base-");
-  withCa = newWorld("flare-fail-base-");
-  await initWorldCa(withCa);
-  withRequest = newWorld("flare-fail-base-");
-  await initWorldCa(withRequest);
-  await requestWorld(withRequest);
-  approved = await approvedWorld("flare-fail-base-");
-  packaged = await approvedWorld("flare-fail-base-");
-  await packageWorld(packaged);
+  ({ fresh, withCa, withRequest, approved, packaged } = await stageWorlds("flare-fail-base-"));
 });
 
 after(() => {

@@ -97,6 +97,34 @@ export async function approvedWorld(prefix?: string): Promise<World> {
   return world;
 }
 
+/** One world per stage of the flow, each the starting state of the next command. */
+export interface StageWorlds {
+  /** Nothing yet (before `cert init`). */
+  fresh: World;
+  /** A CA (before `cert request`). */
+  withCa: World;
+  /** A CA and hospital-a's request folder (before `cert approve`). */
+  withRequest: World;
+  /** ... and its signed zip (before `package`). */
+  approved: World;
+  /** ... and its kit (before `package --force`). */
+  packaged: World;
+}
+
+/** Builds the five stage worlds in fresh folders named with `prefix`. */
+export async function stageWorlds(prefix: string): Promise<StageWorlds> {
+  const fresh = newWorld(prefix);
+  const withCa = newWorld(prefix);
+  await initWorldCa(withCa);
+  const withRequest = newWorld(prefix);
+  await initWorldCa(withRequest);
+  await requestWorld(withRequest);
+  const approved = await approvedWorld(prefix);
+  const packaged = await approvedWorld(prefix);
+  await packageWorld(packaged);
+  return { fresh, withCa, withRequest, approved, packaged };
+}
+
 /** A copy of a prepared world in a fresh folder, so every run can start from the same state. */
 export interface Copy {
   root: string;
