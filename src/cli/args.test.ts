@@ -113,4 +113,17 @@ describe("parseCommandArgs", () => {
   test("takes everything after -- as positionals", () => {
     assert.equal(parseCommandArgs(packageKit, ["--", "-odd.signed.zip"]).input, "-odd.signed.zip");
   });
+
+  test("collects every REQUEST_ZIP of cert approve into one list, options in between", () => {
+    const options = parseCommandArgs(certApprove, [
+      "a.request.zip",
+      "-c",
+      "ca",
+      "b.request.zip",
+      "--profile",
+      "p.yaml",
+      "c.request.zip",
+    ]);
+    assert.deepEqual(options.requestZip, ["a.request.zip", "b.request.zip", "c.request.zip"]);
+  });
 });
