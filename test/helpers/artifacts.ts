@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import type { ApprovalInputs } from "../../src/core/approval/approve-request.ts";
+import type { KitInput } from "../../src/core/inspect/inspect-kit.ts";
 import type { InspectReport } from "../../src/core/inspect/types.ts";
 import { readZip } from "../../src/core/zip/read-zip.ts";
 import { writeZip } from "../../src/core/zip/write-zip.ts";
 import { FIXTURE_TIME } from "./deps.ts";
-import { readFixture } from "./fixtures.ts";
+import { fixturePath, readFixture } from "./fixtures.ts";
 
 /** Root fingerprint of the `hospital/` scenario's CA (MANIFEST.md). */
 export const HOSPITAL_FP =
@@ -49,4 +51,23 @@ export function failedChecks(report: InspectReport): string[] {
 /** The detail of check `id`, or "" when the report has no such check. */
 export function checkDetail(report: InspectReport, id: string): string {
   return report.checks.find((c) => c.id === id)?.detail ?? "";
+}
+
+/** The startup files of the reference kit `<prod>/<folder>`, as the node layer reads them. */
+export function fixtureKitInput(prod: string, folder: string, deployVersion = "00"): KitInput {
+  const startup: Record<string, Uint8Array> = {};
+  for (const file of [
+    "fed_server.json",
+    "fed_client.json",
+    "fed_admin.json",
+    "server.crt",
+    "server.key",
+    "client.crt",
+    "client.key",
+    "rootCA.pem",
+  ]) {
+    if (existsSync(fixturePath(prod, folder, "startup", file)))
+      startup[file] = readFixture(prod, folder, "startup", file);
+  }
+  return { folder, deployVersion, startup };
 }

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
-import { checkDetail, failedChecks } from "../../../test/helpers/artifacts.ts";
+import { checkDetail, failedChecks, fixtureKitInput } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
-import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
 import type { KitInput } from "./inspect-kit.ts";
 import { inspectKitSet } from "./inspect-kit-set.ts";
@@ -18,23 +16,7 @@ const HOSPITAL_KITS = [
   "server1.hospital-central.org",
 ];
 
-function kit(prod: string, folder: string): KitInput {
-  const startup: Record<string, Uint8Array> = {};
-  for (const file of [
-    "fed_server.json",
-    "fed_client.json",
-    "fed_admin.json",
-    "server.crt",
-    "server.key",
-    "client.crt",
-    "client.key",
-    "rootCA.pem",
-  ]) {
-    if (existsSync(fixturePath(prod, folder, "startup", file)))
-      startup[file] = readFixture(prod, folder, "startup", file);
-  }
-  return { folder, deployVersion: "00", startup };
-}
+const kit = (prod: string, folder: string): KitInput => fixtureKitInput(prod, folder);
 
 describe("inspectKitSet", () => {
   test("flags the hospital's server on mtls with clients and admins on tls, naming the consequence", async () => {

@@ -1,33 +1,15 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
-import { checkDetail, failedChecks, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
+import { checkDetail, failedChecks, fixtureKitInput, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
-import { fixturePath, readFixture } from "../../../test/helpers/fixtures.ts";
+import { readFixture } from "../../../test/helpers/fixtures.ts";
 import { fromUtf8, utf8 } from "../bytes/encoding.ts";
 import { inspectKit, type KitInput } from "./inspect-kit.ts";
 
 const deps = fixedDeps();
 const PROD = "hospital/work/workspace/hospital_federation/prod_00";
 
-/** A reference kit's startup files, as the node layer reads them. */
-function kit(folder: string, prod = PROD, version = "00"): KitInput {
-  const startup: Record<string, Uint8Array> = {};
-  for (const file of [
-    "fed_server.json",
-    "fed_client.json",
-    "fed_admin.json",
-    "server.crt",
-    "server.key",
-    "client.crt",
-    "client.key",
-    "rootCA.pem",
-  ]) {
-    if (existsSync(fixturePath(prod, folder, "startup", file)))
-      startup[file] = readFixture(prod, folder, "startup", file);
-  }
-  return { folder, deployVersion: version, startup };
-}
+const kit = (folder: string, prod = PROD, version = "00"): KitInput => fixtureKitInput(prod, folder, version);
 
 describe("inspectKit", () => {
   test("passes every check of each reference kit of the hospital", async () => {
