@@ -130,8 +130,15 @@ export function mountPackageView(root: HTMLElement, deps: CoreDeps): void {
       replace(checks, errorView(asFlareError(error)));
     }
   };
-  folderZipInput.addEventListener("change", () => void loadFolder(folderZipInput));
-  folderDirInput.addEventListener("change", () => void loadFolder(folderDirInput));
+  // One folder at a time: picking it one way clears the other input, so both never show a choice.
+  folderZipInput.addEventListener("change", () => {
+    folderDirInput.value = "";
+    void loadFolder(folderZipInput);
+  });
+  folderDirInput.addEventListener("change", () => {
+    folderZipInput.value = "";
+    void loadFolder(folderDirInput);
+  });
   fingerprint.addEventListener("change", () => void refresh());
 
   const build = button(

@@ -220,7 +220,10 @@ describe("the web app in Debian's Chromium", { skip }, () => {
     assert.match((await tree.textContent()) ?? "", /-rwxr-xr-x start\.sh/);
     await screenshot(page, "3-package-1280");
     await page.locator("#view-package .panel").last().scrollIntoViewIfNeeded();
-    await screenshot(page, "3-package-1280-viewport", true);
+    await screenshot(page, "3-package-1280-kit", true);
+    // The README's picture (docs/ui.png is a copy): the top of the view once every check passed.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "readme-package-1280", true);
     made.kitZip = await download(page, downloads, () =>
       p.getByRole("button", { name: "Download hospital-c.startup-kit.zip" }).click(),
     );
@@ -368,6 +371,10 @@ describe("the web app in Debian's Chromium", { skip }, () => {
       assert.ok(width <= 400, `${name} is ${width} px wide at a 400 px window`);
       await screenshot(page, `5-${name}-400`);
     }
+    await page.locator("#view-package .panel").last().scrollIntoViewIfNeeded();
+    await screenshot(page, "5-package-400-kit", true);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "5-package-400-top", true);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
