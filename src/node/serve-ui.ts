@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
+import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 
 /**
  * The page's Content-Security-Policy, sent as a header (src/ui/index.html carries the same policy
@@ -88,14 +89,14 @@ function handle(root: string, port: () => number, req: IncomingMessage, res: Ser
     send(res, 404, "not found\n", "text/plain; charset=utf-8", head);
     return;
   }
-  let body: Uint8Array;
-  try {
-    body = readFileSync(join(root, name));
-  } catch {
+  // The one capped reader (src/node/read-input.ts): a file replaced meanwhile by a FIFO or a
+  // folder is refused, never waited on.
+  const read = tryReadFile(join(root, name), MAX_INPUT_BYTES);
+  if (!read.ok) {
     send(res, 404, "not found\n", "text/plain; charset=utf-8", head);
     return;
   }
-  send(res, 200, body, type, head);
+  send(res, 200, read.bytes, type, head);
 }
 
 /**
