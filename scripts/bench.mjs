@@ -568,8 +568,16 @@ async function measureUi() {
     server.once("exit", () => reject(new Error("ui server exited")));
   });
   const profile = mkdtempSync(join(work, "chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(join(profile, "user-data"), {
     executablePath: CHROMIUM,
+    // Chromium writes caches under HOME too: keep them in the bench's temp dir.
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: profile,
+      XDG_CONFIG_HOME: join(profile, ".config"),
+      XDG_CACHE_HOME: join(profile, ".cache"),
+      XDG_RUNTIME_DIR: profile,
+    },
     headless: true,
     args: [
       "--headless",

@@ -90,11 +90,26 @@ export interface Browser {
   close: () => Promise<void>;
 }
 
-/** Launches Chromium with a fresh `--user-data-dir` (removed on close). */
+/** The browser's environment: PATH and a HOME (with its XDG folders) inside `dir`. */
+export function browserEnv(dir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dir,
+    XDG_CONFIG_HOME: join(dir, ".config"),
+    XDG_CACHE_HOME: join(dir, ".cache"),
+    XDG_RUNTIME_DIR: dir,
+    LANG: "C.UTF-8",
+  };
+}
+
+/** Launches Chromium with a fresh `--user-data-dir` and HOME (both removed on close). */
 export async function launch(viewport = { width: 1280, height: 800 }): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "flare-ui-profile-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(join(profile, "user-data"), {
     executablePath: CHROMIUM,
+    // Chromium also writes beside its profile (dconf, fontconfig and NSS caches): under a temp
+    // HOME, never the real one.
+    env: browserEnv(profile),
     headless: true,
     args: CHROMIUM_ARGS,
     viewport,
