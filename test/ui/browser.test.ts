@@ -242,6 +242,7 @@ describe("the web app in Debian's Chromium", { skip }, () => {
 
   test("the CLI approves a request made in the page and packages the page's request folder", () => {
     const init = okData(cli(["cert", "init", "--profile", "project_profile.yaml", "-o", "ca"]));
+    made.cliFingerprint = init.rootca_fingerprint_sha256 as string;
     mkdirSync(join(cliDir, "inbox"));
     cpSync(made.requestZip as string, join(cliDir, "inbox", "hospital-c.request.zip"));
     const approved = okData(
@@ -360,6 +361,44 @@ describe("the web app in Debian's Chromium", { skip }, () => {
       message: cliFp.json?.message,
       hint: cliFp.json?.hint,
     });
+  });
+
+  test("Approve: the CLI's CA folder loads as a folder or as its files, and signs what the CLI packages", async () => {
+    await page.getByRole("link", { name: "2. Approve" }).click();
+    const a = view("approve");
+    await a.getByLabel("CA folder", { exact: true }).setInputFiles(join(cliDir, "ca"));
+    await a.getByText("CA folder ca loaded.").waitFor();
+    await a.locator(`[data-fingerprint="${made.cliFingerprint}"]`).waitFor();
+    await a.getByText("All 4 checks passed.").waitFor();
+    await a
+      .getByLabel("Or its files, or its zip")
+      .setInputFiles(["ca.json", "rootCA.pem", "rootCA.key"].map((name) => join(cliDir, "ca", name)));
+    await a.getByText("CA folder ca loaded.").waitFor();
+    await a.locator(`[data-fingerprint="${made.cliFingerprint}"]`).waitFor();
+
+    mkdirSync(join(cliDir, "again"));
+    okData(cli(["cert", "request", "-p", "hospital-a.yaml", "--out", "again/hospital-a"]));
+    await a
+      .getByLabel("Request zips")
+      .setInputFiles(join(cliDir, "again", "hospital-a", "hospital-a.request.zip"));
+    const card = a.getByRole("article", { name: "Request hospital-a.request.zip" });
+    await card.getByRole("button", { name: "Approve hospital-a" }).click();
+    const signed = await download(page, downloads, () =>
+      card.getByRole("button", { name: "Download hospital-a.signed.zip" }).click(),
+    );
+    cpSync(signed, join(cliDir, "again", "hospital-a", "hospital-a.signed.zip"));
+    const packaged = okData(
+      cli([
+        "package",
+        "again/hospital-a/hospital-a.signed.zip",
+        "--fingerprint",
+        made.cliFingerprint as string,
+        "-w",
+        "ws-a",
+      ]),
+    );
+    assert.equal(packaged.rootca_fingerprint_sha256, made.cliFingerprint);
+    assert.equal(packaged.name, "hospital-a");
   });
 
   test("readable on a narrow window: no sideways scrolling in any view at 400 px", async () => {
