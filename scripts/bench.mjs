@@ -10,8 +10,9 @@
 // Options: --runs N (measured runs per command, default 15; keygen-bound commands get three
 // times as many), --warmup N (default 2), --ops N (in-process operations, default 1000),
 // --profile (also run each command once under --cpu-prof and print where the time goes),
-// --no-write (print only). Temp files go to the OS temp dir and are removed at the end.
-import { spawnSync } from "node:child_process";
+// --no-write (print only), --ui-only (print only the web app's bundle sizes and load time).
+// Temp files go to the OS temp dir and are removed at the end.
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -26,6 +27,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { buildCli, bundleOptions } from "./build.mjs";
 
@@ -535,6 +537,102 @@ async function profileCommands() {
 }
 
 // ---------------------------------------------------------------------------------------
+// The web app (dist/ui): its JavaScript budget, and its load time in headless Chromium
+
+const CHROMIUM = "/usr/bin/chromium";
+const UI_LOADS = 10;
+
+/**
+ * Sizes of dist/ui's files (raw and gzip -9), and, when Debian's Chromium is installed, the
+ * time from navigation start to the page's `flare-ui-ready` mark (all three views mounted and
+ * interactive) over UI_LOADS fresh loads (the server sends no-store, so each load fetches and
+ * compiles everything again). Without Chromium the load time is skipped with a note.
+ */
+async function measureUi() {
+  const uiDir = join(root, "dist", "ui");
+  const files = readdirSync(uiDir)
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(join(uiDir, name));
+      return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    });
+  if (!existsSync(CHROMIUM)) return { files, note: `${CHROMIUM} is not installed: load time not measured` };
+  process.stderr.write(`web app: ${UI_LOADS} loads in headless Chromium\n`);
+  const { chromium } = await import("playwright-core");
+  const server = spawn(process.execPath, [cli, "--format", "json", "ui", "--port", "0"], {
+    env: cleanEnv(work),
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    server.stdout.once("data", (chunk) => resolveUrl(JSON.parse(String(chunk).split("\n")[0]).data.url));
+    server.once("exit", () => reject(new Error("ui server exited")));
+  });
+  const profile = mkdtempSync(join(work, "chromium-"));
+  const context = await chromium.launchPersistentContext(join(profile, "user-data"), {
+    executablePath: CHROMIUM,
+    // Chromium writes caches under HOME too: keep them in the bench's temp dir.
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: profile,
+      XDG_CONFIG_HOME: join(profile, ".config"),
+      XDG_CACHE_HOME: join(profile, ".cache"),
+      XDG_RUNTIME_DIR: profile,
+    },
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+    viewport: { width: 1280, height: 800 },
+  });
+  const ready = [];
+  const domContentLoaded = [];
+  try {
+    for (let i = 0; i < UI_LOADS + 1; i++) {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.waitForSelector("html[data-ready=true]");
+      const [mark, dcl] = await page.evaluate(() => [
+        performance.getEntriesByName("flare-ui-ready")[0]?.startTime ?? Number.NaN,
+        performance.getEntriesByType("navigation")[0]?.domContentLoadedEventEnd ?? Number.NaN,
+      ]);
+      await page.close();
+      if (i === 0) continue; // the first load also starts the renderer
+      ready.push(mark);
+      domContentLoaded.push(dcl);
+    }
+  } finally {
+    await context.close();
+    server.kill("SIGINT");
+  }
+  return { files, ready, domContentLoaded, version: context.browser()?.version() ?? "Chromium" };
+}
+
+function uiSection(ui) {
+  const lines = ["", "### The web app (`dist/ui`, `flare-provision ui`)", ""];
+  lines.push("| file | bytes | gzip -9 |", "|---|--:|--:|");
+  for (const f of ui.files) lines.push(`| ${f.name} | ${f.raw} | ${f.gzip} |`);
+  const total = (key) => ui.files.reduce((sum, f) => sum + f[key], 0);
+  lines.push(`| all | ${total("raw")} | ${total("gzip")} |`, "");
+  if (ui.note) {
+    lines.push(`Load time: skipped (${ui.note}).`);
+    return lines.join("\n");
+  }
+  lines.push(
+    `Load time in headless Chromium (${UI_LOADS} fresh loads from 127.0.0.1 after one warm-up, no cache): ` +
+      `navigation start to interactive (every view mounted) median ${fmt(median(ui.ready))} ms ` +
+      `(min ${fmt(min(ui.ready))}, max ${fmt(max(ui.ready))}); DOMContentLoaded median ${fmt(median(ui.domContentLoaded))} ms.`,
+  );
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------
 // Report
 
 const fmt = (ms) => ms.toFixed(1);
@@ -675,10 +773,15 @@ function writeBenchmarks(generated) {
   writeFileSync(benchmarksFile, `${before}\n${generated}\n${after}`);
 }
 
+if (process.argv.includes("--ui-only")) {
+  // Only the web app's numbers, printed (BENCHMARKS.md is left as it is).
+  console.log(uiSection(await measureUi()));
+  process.exit(0);
+}
 const stats = measureCold();
 const inProcess = await measureInProcess();
 const profiles = PROFILE ? await profileCommands() : undefined;
-const generated = report(stats, inProcess, profiles);
+const generated = report(stats, inProcess, profiles) + uiSection(await measureUi());
 console.log(`\n${generated}\n`);
 if (WRITE) {
   writeBenchmarks(generated);

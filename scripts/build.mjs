@@ -29,7 +29,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
@@ -190,7 +190,57 @@ async function buildLibrary() {
   }
 }
 
+// The browser front end (dist/ui/): index.html, app.js (one IIFE bundle, no module loader, so
+// the page also works as plain files) and app.css. The build fails if the bundle would pull in
+// a Node built-in or anything from src/node or src/cli, or if the HTML carries an inline script.
+const NODE_BUILTIN = new RegExp(
+  `^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`,
+);
+
+/** Refuses Node built-ins in the page bundle, naming the importer. */
+const noNodeBuiltins = {
+  name: "flare-no-node-builtins",
+  setup(b) {
+    b.onResolve({ filter: NODE_BUILTIN }, (args) => ({
+      errors: [
+        {
+          text: `the browser bundle must not import the Node built-in '${args.path}' (from ${args.importer})`,
+        },
+      ],
+    }));
+  },
+};
+
+/**
+ * Builds the static web app into `outdir` (default dist/ui/). `entry` (default src/ui/main.ts)
+ * lets tests check that the guards below fail a bundle that breaks them.
+ */
+export async function buildUi(outdir = join(dist, "ui"), { entry = "src/ui/main.ts" } = {}) {
+  const result = await build({
+    ...bundleOptions,
+    platform: "browser",
+    format: "iife",
+    target: ["es2022"],
+    mainFields: ["browser", "module", "main"],
+    entryPoints: [
+      { in: entry, out: "app" },
+      { in: "src/ui/style.css", out: "app" },
+    ],
+    outdir,
+    plugins: [noNodeBuiltins, pureDependencies],
+  });
+  const forbidden = Object.keys(result.metafile.inputs).filter((input) => /^src\/(node|cli)\//.test(input));
+  if (forbidden.length > 0)
+    throw new Error(`the browser bundle must not include Node or CLI code:\n  ${forbidden.join("\n  ")}`);
+  const html = readFileSync(join(root, "src", "ui", "index.html"), "utf8");
+  if (/<script(?![^>]*\ssrc=)[^>]*>/i.test(html) || /\son[a-z]+=/i.test(html) || /\sstyle=/i.test(html))
+    throw new Error("src/ui/index.html must hold no inline script, event handler or style attribute (CSP)");
+  for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
+  writeAtomic(join(outdir, "index.html"), html);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await buildCli();
   await buildLibrary();
+  await buildUi();
 }

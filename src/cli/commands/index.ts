@@ -4,6 +4,7 @@ import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
 import { certRequest } from "./cert-request.ts";
 import { packageKit } from "./package.ts";
+import { ui } from "./ui.ts";
 
 /** Every command, in help order. Specs are light; each action imports its work lazily. */
-export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, certInspect, packageKit];
+export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, certInspect, packageKit, ui];

@@ -215,6 +215,16 @@ export const ERROR_CODES = {
     message: "Some request zips could not be approved.",
     hint: "Fix or remove the failed request zips and approve them again; the others were processed.",
   },
+  UI_NOT_BUILT: {
+    exit: 1,
+    message: "The web app is not built.",
+    hint: "Run 'npm run build' (it writes dist/ui/), then start 'flare-provision ui' again.",
+  },
+  UI_PORT_IN_USE: {
+    exit: 1,
+    message: "The port is already in use.",
+    hint: "Choose another --port, or --port 0 for any free port.",
+  },
   INTERNAL_ERROR: {
     exit: 5,
     message: "An unexpected error occurred.",
