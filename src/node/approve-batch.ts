@@ -32,7 +32,7 @@ export interface BatchInputs {
  * Expands the `REQUEST_ZIP` arguments: a folder stands for every regular `*.request.zip` file
  * directly in it (name order; not recursive, symlinks skipped), anything else for itself (a
  * missing file is reported by the approval). A path named twice counts once. Throws
- * `INVALID_ARGS` for a folder without request zips.
+ * `INVALID_ARGS` for a folder without request zips and for an empty or whitespace-only path.
  */
 export function expandRequestZips(paths: readonly string[], cwd: string): BatchInputs {
   const entries: BatchEntry[] = [];
@@ -44,6 +44,10 @@ export function expandRequestZips(paths: readonly string[], cwd: string): BatchI
     entries.push({ path, shown });
   };
   for (const given of paths) {
+    // A folder approves everything in it, so it must be one the caller named: "" (or "  ")
+    // would resolve to the current folder (docs/security.md "Arguments"; the CLI refuses it first).
+    if (given.trim() === "")
+      throw invalidArgs("REQUEST_ZIP must name a request zip or a folder, not an empty string");
     const path = resolve(cwd, given);
     if (!isDirectory(path)) {
       add(path, given);
