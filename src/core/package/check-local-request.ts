@@ -6,6 +6,7 @@ import { parseJson } from "../json/parse-json.ts";
 import { isValidAdminEmail } from "../names/name-rules.ts";
 import { compareSiteIdentity, readSiteIdentity } from "../participant/site-yaml.ts";
 import { type ParsedCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
+import { rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { parsePrivateKeyPem } from "../x509/keys.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 import { checkNotExpired, type VerifiedApproval } from "./verify-signed-zip.ts";
@@ -187,8 +188,8 @@ export async function checkCertificateChain(
 }
 
 /**
- * validation.md §4.4 row 28: the private key loads (`KEY_INVALID`, naming `keyPath`) and its
- * public key is the certificate's (`KEY_CERT_MISMATCH`).
+ * validation.md §4.4 row 28: the private key loads and meets the key-strength policy
+ * (`KEY_INVALID`, naming `keyPath`) and its public key is the certificate's (`KEY_CERT_MISMATCH`).
  */
 export async function checkKeyMatchesCertificate(
   keyPem: Uint8Array,
@@ -204,6 +205,10 @@ export async function checkKeyMatchesCertificate(
       message: `Failed to load private key '${keyPath}': ${(error as Error).message}.`,
     });
   }
+  // docs/security.md "Key strength": a kit never gets a key we would not have certified.
+  const weak = rsaKeyPolicyProblem(spki);
+  if (weak)
+    throw new FlareError("KEY_INVALID", { message: `Private key '${keyPath}' is too weak: ${weak}.` });
   const certSpki = certificate.spkiDer;
   if (spki.length !== certSpki.length || spki.some((byte, i) => byte !== certSpki[i]))
     throw new FlareError("KEY_CERT_MISMATCH");

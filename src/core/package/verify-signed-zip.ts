@@ -32,7 +32,9 @@ import {
 import type { CertType } from "../participant/types.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
+import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { verifyPss } from "../x509/pss.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 
 /** A signed zip whose signature, hashes, identity and CA info all checked out. */
@@ -163,13 +165,22 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
     {
       id: "rootca",
       needs: ["member-set"],
-      pass: "rootCA.pem holds a certificate",
+      pass: `rootCA.pem holds exactly one certificate, whose key meets the key-strength policy (RSA, at least ${MIN_RSA_BITS} bits, exponent 65537)`,
       run: async (s) => {
         try {
-          s.root = parseCertificate(s.rootPem!);
+          s.root = parseSoleCertificate(s.rootPem!);
         } catch (error) {
-          throw bad("Signed approval metadata signature is invalid: cannot load rootCA.pem.", String(error));
+          if (!loadsLeniently(s.rootPem!))
+            throw bad(
+              "Signed approval metadata signature is invalid: cannot load rootCA.pem.",
+              String(error),
+            );
+          // The kit would install every certificate of this file as a trusted root, and only the
+          // first one is what the signature and the out-of-band fingerprint vouch for.
+          throw bad("Signed zip rootCA.pem must hold exactly one certificate.", (error as Error).message);
         }
+        const weak = rsaKeyPolicyProblem(s.root.spkiDer);
+        if (weak) throw bad(`Signed zip rootCA.pem has a weak public key: ${weak}.`);
         s.fingerprint = await fingerprintSha256(s.root.der, s.deps);
       },
     },
@@ -368,13 +379,15 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
     {
       id: "certificate",
       needs: ["member-set"],
-      pass: (s) => `${s.crtName} holds a certificate`,
+      pass: (s) => `${s.crtName} holds a certificate whose key meets the key-strength policy`,
       run: (s) => {
         try {
           s.certificate = parseCertificate(s.certPem!);
         } catch (error) {
           throw bad(`Failed to load certificate from signed zip: ${(error as Error).message}.`);
         }
+        const weak = rsaKeyPolicyProblem(s.certificate.spkiDer);
+        if (weak) throw bad(`Signed zip certificate ${s.crtName} has a weak public key: ${weak}.`);
       },
     },
     {
@@ -559,6 +572,16 @@ export async function checkSignedZip(
     root: s.root,
     fingerprint: s.fingerprint,
   };
+}
+
+/** Whether `pem` holds a readable certificate at all (which message a refused rootCA.pem gets). */
+function loadsLeniently(pem: Uint8Array): boolean {
+  try {
+    parseCertificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function kindExample(kind: unknown): string {
