@@ -115,12 +115,10 @@ export async function checkLocalRequest(
     });
   }
   const signed = approval.signed;
+  // Exact equality, request_id included (validation.md §4.4 row 25): approve copies it verbatim,
+  // so a signed id in another case or dash form was not signed for this request folder.
   for (const field of SAME_FIELDS) {
-    const mine =
-      field === "request_id" ? String(request[field]).replace(/-/g, "").toLowerCase() : blank(request[field]);
-    const theirs =
-      field === "request_id" ? String(signed[field]).replace(/-/g, "").toLowerCase() : blank(signed[field]);
-    if (mine !== theirs)
+    if (blank(request[field]) !== blank(signed[field]))
       throw new FlareError("REQUEST_METADATA_MISMATCH", { detail: `field '${field}' differs` });
   }
   if (normalizeHash(request.public_key_sha256) !== approval.hashes.publicKey) {
