@@ -13,6 +13,7 @@ import {
   signedZipPath,
 } from "./approve-cert.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyModeWarning } from "./permission-warnings.ts";
 import { isDirectory } from "./read-input.ts";
 
 /** One request zip of a batch: its absolute path and the path as the user would write it. */
@@ -99,11 +100,14 @@ export async function approveBatch(
   if (options.out !== undefined && options.requestZips.length > 1) {
     throw invalidArgs("--out names one signed zip; it cannot be used with several REQUEST_ZIP arguments");
   }
+  // One warning for the whole batch, before the first record (docs/security.md "Keys").
+  const keyWarning = caKeyModeWarning(join(resolve(env.cwd, options.caDir), "rootCA.key"));
+  if (keyWarning) env.note(keyWarning);
   const results: BatchRecord[] = [];
   let failed = 0;
   let worstExit = 0;
   for (const entry of options.requestZips) {
-    const single: ApproveCertOptions = { ...options, requestZip: entry.path };
+    const single: ApproveCertOptions = { ...options, requestZip: entry.path, warnKeyMode: false };
     let record: BatchRecord;
     try {
       record = options.dryRun ? await planOne(single, env) : await approveOne(single, env);
