@@ -127,3 +127,38 @@ describe("parseCommandArgs", () => {
     assert.deepEqual(options.requestZip, ["a.request.zip", "b.request.zip", "c.request.zip"]);
   });
 });
+
+describe('path values (docs/security.md "Arguments")', () => {
+  test("refuses empty, whitespace-only and U+FFFD paths for options and positionals, variadic ones included", () => {
+    assert.equal(
+      usageMessage(() => parseCommandArgs(certInit, ["--profile", "p.yaml", "-o", ""])),
+      "argument -o/--output-dir: expected a path, got an empty string",
+    );
+    assert.equal(
+      usageMessage(() => parseCommandArgs(packageKit, ["x.signed.zip", "--workspace=  "])),
+      "argument -w/--workspace: expected a path, got only whitespace ('  ')",
+    );
+    assert.equal(
+      usageMessage(() => parseCommandArgs(certApprove, ["a.request.zip", "", "-c", "ca", "--profile", "p"])),
+      "argument request_zip: expected a path, got an empty string",
+    );
+    assert.match(
+      usageMessage(() => parseCommandArgs(certRequest, ["-p", "x\uFFFD.yaml"])),
+      /^argument -p\/--participant: the path is not valid UTF-8/,
+    );
+  });
+
+  test("keeps paths with inner or surrounding spaces, dots and non-ASCII as given", () => {
+    const options = parseCommandArgs(certApprove, [
+      " a b.request.zip",
+      ".",
+      "-c",
+      "./ca",
+      "--profile",
+      "prøfile.yaml",
+    ]);
+    assert.deepEqual(options.requestZip, [" a b.request.zip", "."]);
+    assert.equal(options.caDir, "./ca");
+    assert.equal(options.profile, "prøfile.yaml");
+  });
+});

@@ -1,5 +1,5 @@
 import type { ArgSpec, CommandSpec } from "./command-spec.ts";
-import { displayName } from "./command-spec.ts";
+import { checkPathValue, displayName } from "./command-spec.ts";
 import type { Format } from "./output.ts";
 
 /** A parse failure reported as `INVALID_ARGS` in argparse style (cli.md §4.3). */
@@ -85,22 +85,24 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
     return matches[0];
   };
 
-  const assign = (arg: ArgSpec, raw: string) => {
-    if (!arg.parse) {
-      options[arg.key] = raw;
-      return;
-    }
+  // Every value goes through its type's check (`path`: checkPathValue), then the arg's parser.
+  const convert = (arg: ArgSpec, raw: string): unknown => {
     try {
-      options[arg.key] = arg.parse(raw);
+      const value = arg.type === "path" ? checkPathValue(raw) : raw;
+      return arg.parse ? arg.parse(value) : value;
     } catch (error) {
       throw new UsageError(`argument ${displayName(arg)}: ${(error as Error).message}`, spec);
     }
+  };
+  const assign = (arg: ArgSpec, raw: string) => {
+    options[arg.key] = convert(arg, raw);
   };
 
   const positional = (value: string) => {
     const arg = positionals[positionalIndex];
     if (!arg) extra.push(value);
-    else if (arg.variadic) options[arg.key] = [...((options[arg.key] as string[] | undefined) ?? []), value];
+    else if (arg.variadic)
+      options[arg.key] = [...((options[arg.key] as unknown[] | undefined) ?? []), convert(arg, value)];
     else {
       positionalIndex++;
       assign(arg, value);

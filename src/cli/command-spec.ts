@@ -64,3 +64,24 @@ export function deployVersion(raw: string): string {
   if (!/^[0-9]{2}$/.test(raw)) throw new Error("version must be exactly two digits, for example 00");
   return raw;
 }
+
+/**
+ * The check every `path` value passes before its command sees it (docs/security.md "Arguments").
+ * An empty string is never a path: Node resolves it to the current folder, so `cert approve
+ * "$REQ"` with `REQ` unset would approve every request zip there, and `cert init -o ""` would
+ * write the CA into it. Whitespace-only values are refused too: no file of this workflow is
+ * named `" "`, and such a value is an unquoted or mistyped expansion. A U+FFFD is what Node
+ * makes of bytes that are not UTF-8 (argv is decoded lossily), so writing to that path would
+ * write somewhere the user did not name; a real U+FFFD in a name cannot be told apart and is
+ * refused as well. Returns `raw` unchanged.
+ */
+export function checkPathValue(raw: string): string {
+  if (raw === "") throw new Error("expected a path, got an empty string");
+  if (raw.trim() === "") throw new Error(`expected a path, got only whitespace ('${raw}')`);
+  if (raw.includes("\uFFFD")) {
+    throw new Error(
+      "the path is not valid UTF-8 (it holds U+FFFD, which replaces undecodable bytes); rename the file or folder to a UTF-8 name",
+    );
+  }
+  return raw;
+}

@@ -13,6 +13,7 @@ import {
   signedZipPath,
 } from "./approve-cert.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyModeWarning } from "./permission-warnings.ts";
 import { isDirectory } from "./read-input.ts";
 
 /** One request zip of a batch: its absolute path and the path as the user would write it. */
@@ -32,7 +33,7 @@ export interface BatchInputs {
  * Expands the `REQUEST_ZIP` arguments: a folder stands for every regular `*.request.zip` file
  * directly in it (name order; not recursive, symlinks skipped), anything else for itself (a
  * missing file is reported by the approval). A path named twice counts once. Throws
- * `INVALID_ARGS` for a folder without request zips.
+ * `INVALID_ARGS` for a folder without request zips and for an empty or whitespace-only path.
  */
 export function expandRequestZips(paths: readonly string[], cwd: string): BatchInputs {
   const entries: BatchEntry[] = [];
@@ -44,6 +45,10 @@ export function expandRequestZips(paths: readonly string[], cwd: string): BatchI
     entries.push({ path, shown });
   };
   for (const given of paths) {
+    // A folder approves everything in it, so it must be one the caller named: "" (or "  ")
+    // would resolve to the current folder (docs/security.md "Arguments"; the CLI refuses it first).
+    if (given.trim() === "")
+      throw invalidArgs("REQUEST_ZIP must name a request zip or a folder, not an empty string");
     const path = resolve(cwd, given);
     if (!isDirectory(path)) {
       add(path, given);
@@ -95,11 +100,14 @@ export async function approveBatch(
   if (options.out !== undefined && options.requestZips.length > 1) {
     throw invalidArgs("--out names one signed zip; it cannot be used with several REQUEST_ZIP arguments");
   }
+  // One warning for the whole batch, before the first record (docs/security.md "Keys").
+  const keyWarning = caKeyModeWarning(join(resolve(env.cwd, options.caDir), "rootCA.key"));
+  if (keyWarning) env.note(keyWarning);
   const results: BatchRecord[] = [];
   let failed = 0;
   let worstExit = 0;
   for (const entry of options.requestZips) {
-    const single: ApproveCertOptions = { ...options, requestZip: entry.path };
+    const single: ApproveCertOptions = { ...options, requestZip: entry.path, warnKeyMode: false };
     let record: BatchRecord;
     try {
       record = options.dryRun ? await planOne(single, env) : await approveOne(single, env);

@@ -10,6 +10,7 @@ import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyModeWarning } from "./permission-warnings.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
 /** Options of {@link approveCert}. */
@@ -22,6 +23,11 @@ export interface ApproveCertOptions {
   /** Leaf validity in days; default 1095. */
   validDays?: number;
   force?: boolean;
+  /**
+   * Whether to warn about a `rootCA.key` that group or others can access (default true); a
+   * batch warns once for all its zips instead.
+   */
+  warnKeyMode?: boolean;
 }
 
 /** What `cert approve` reports (cli.md §3). */
@@ -85,6 +91,10 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   const { zipPath, zipBytes, inputs } = readApprovalInputs(options, env);
   const caDir = resolve(env.cwd, options.caDir);
   const approval = await approveRequest(inputs, env.deps);
+  if (options.warnKeyMode !== false) {
+    const warning = caKeyModeWarning(join(caDir, "rootCA.key"));
+    if (warning) env.note(warning);
+  }
   const { verified } = approval;
   const signedZip = signedZipPath(options, env, zipPath, verified.name);
   // Leftovers of a killed earlier run beside the signed zip go first (docs/security.md).

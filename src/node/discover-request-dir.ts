@@ -24,8 +24,10 @@ interface CandidateCheck {
   problem?: string;
 }
 
+// cli.md §6: "has the signed request_id", exactly; approve copies the id verbatim, so another
+// case or dash form is another request.
 function sameRequestId(a: unknown, b: string): boolean {
-  return typeof a === "string" && a.replace(/-/g, "").toLowerCase() === b.replace(/-/g, "").toLowerCase();
+  return typeof a === "string" && a === b;
 }
 
 function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {

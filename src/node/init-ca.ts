@@ -6,6 +6,7 @@ import { parseJsonObject, parseYamlMapping } from "../core/inputs/structured.ts"
 import { readProfileName } from "../core/profile/parse-profile.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { worldWritableKeyDirWarning } from "./permission-warnings.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
 /** Options of {@link initCa}, as the CLI flags name them. */
@@ -89,6 +90,7 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
     env.deps,
   );
 
+  const keyDirWarning = worldWritableKeyDirWarning(caDir, "rootCA.key");
   // validation.md §4.1 rows 10-12 as one unit: the old files are linked into .bak/<ts>/ and
   // replaced in one journaled commit, so a failure or a kill leaves the old CA in place.
   commitFiles(
@@ -104,6 +106,7 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
         new FlareError("CA_ALREADY_EXISTS", { message: `Root CA already exists at ${caDir}.` }),
     },
   );
+  if (keyDirWarning) env.note(keyDirWarning);
   return {
     caCert: join(caDir, "rootCA.pem"),
     project,

@@ -9,8 +9,8 @@ import { buildKit } from "../core/kit/build-kit.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
-import { parseCertificate } from "../core/x509/certificate.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
+import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
 import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import type { NodeEnv } from "./node-env.ts";
@@ -259,7 +259,8 @@ async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv
       const read = tryReadFile(path);
       let found: string | undefined;
       try {
-        if (read.ok) found = await fingerprintSha256(parseCertificate(read.bytes).der, env.deps);
+        // One certificate and nothing else, like every rootCA.pem we read (docs/security.md).
+        if (read.ok) found = await fingerprintSha256(parseSoleCertificate(read.bytes).der, env.deps);
       } catch {
         found = undefined;
       }

@@ -9,6 +9,7 @@ import { buildRequest } from "../core/request/build-request.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { recoverAuditDirs, requestAuditPath, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { worldWritableKeyDirWarning } from "./permission-warnings.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
 /** Options of {@link requestCert}. */
@@ -72,6 +73,7 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
   // validation.md §4.2 rows 16-19 as one journaled unit: with --force the old key and CSR are
   // linked into .bak/<UTC ts>/ and replaced together with the rest, so a failure or a kill
   // leaves the old request folder intact (artifacts.md §3).
+  const keyDirWarning = worldWritableKeyDirWarning(dir, `${name}.key`);
   const replaced = options.force
     ? [`${name}.key`, `${name}.csr`].filter((file) => pathKind(join(dir, file)) !== "missing")
     : [];
@@ -97,6 +99,7 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
     },
   );
 
+  if (keyDirWarning) env.note(keyDirWarning);
   const deps = env.deps;
   const audit = writeAuditRecord(
     requestAuditPath(env.home, bundle.requestId),

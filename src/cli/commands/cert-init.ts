@@ -82,7 +82,7 @@ export const certInit: CommandSpec = {
         deployVersion: options.deployVersion as string,
         force: options.force === true,
       },
-      nodeEnv(cwd, env),
+      nodeEnv(cwd, env, (line) => reporter.note(line)),
     );
     reporter.result({
       ca_cert: result.caCert,

@@ -35,9 +35,11 @@ import {
   serverSubjectAltNames,
   signingCaProblem,
 } from "../x509/issue.ts";
+import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { type LoadedPrivateKey, parsePrivateKeyPem } from "../x509/keys.ts";
 import { signPss } from "../x509/pss.ts";
 import { randomSerial } from "../x509/serial.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import { dumpYaml } from "../yaml/dump-yaml.ts";
 import { writeZip } from "../zip/write-zip.ts";
 import { type Members, readRequestZipMembers } from "./read-zip-members.ts";
@@ -258,6 +260,12 @@ const REQUEST_ZIP_STEPS: readonly CheckStep<RequestZipState>[] = [
     },
   },
   {
+    id: "csr-key-strength",
+    needs: ["csr-signature"],
+    pass: `the CSR public key meets the key-strength policy (RSA, at least ${MIN_RSA_BITS} bits, exponent 65537)`,
+    run: (s) => checkCsrKeyStrength(s.csr!, `${s.name}.csr`),
+  },
+  {
     id: "csr-subject",
     needs: ["csr-signature", "request-metadata"],
     pass: "the CSR subject (CN, O, unstructuredName) matches request.json",
@@ -295,6 +303,21 @@ const REQUEST_ZIP_STEPS: readonly CheckStep<RequestZipState>[] = [
     },
   },
 ];
+
+/**
+ * The key-strength policy for a CSR (docs/security.md "Key strength"): `INVALID_CSR` naming the
+ * file, the size and exponent found, and the policy, unless the key is RSA of at least
+ * {@link MIN_RSA_BITS} bits with exponent 65537. NVFlare signs any RSA key (docs/interop.md).
+ */
+export function checkCsrKeyStrength(csr: ParsedCsr, csrName: string): void {
+  const weak = rsaKeyPolicyProblem(csr.spkiDer);
+  if (weak) {
+    throw new FlareError("INVALID_CSR", {
+      message: `Weak public key in CSR file ${csrName}: ${weak}.`,
+      hint: "Create a new request with 'nvflare cert request' (it makes an RSA-2048 key with exponent 65537).",
+    });
+  }
+}
 
 /**
  * Verifies a request zip on its own (validation.md §4.3 rows 3-19c): zip safety, member set,
@@ -375,7 +398,8 @@ export async function loadCa(
   }
   let root: ParsedCertificate;
   try {
-    root = parseCertificate(inputs.rootCaPem.bytes);
+    // One certificate and nothing else: the signed zip carries these bytes as the trust anchor.
+    root = parseSoleCertificate(inputs.rootCaPem.bytes);
   } catch (error) {
     throw new FlareError("CA_LOAD_FAILED", {
       message: `Failed to load root CA material from ${inputs.caDir}.`,
@@ -443,6 +467,15 @@ export async function loadCaKey(
     throw new FlareError("CA_LOAD_FAILED", {
       message: `Failed to load root CA material from ${inputs.caDir}.`,
       detail: "rootCA.key does not match rootCA.pem",
+    });
+  }
+  // docs/security.md "Key strength": a weak root would make every certificate it signs weak.
+  const weak = rsaKeyPolicyProblem(caKey.spkiDer);
+  if (weak) {
+    throw new FlareError("CA_LOAD_FAILED", {
+      message: `Failed to load root CA material from ${inputs.caDir}.`,
+      detail: `rootCA.key is too weak to sign with: ${weak}`,
+      hint: "Create a new root CA with 'nvflare cert init' (RSA-2048, exponent 65537) in a fresh directory.",
     });
   }
   return caKey;

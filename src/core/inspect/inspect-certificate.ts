@@ -4,6 +4,7 @@ import { FlareError } from "../errors/flare-error.ts";
 import { checkCertificateChain } from "../package/check-local-request.ts";
 import { type ParsedCertificate, parseCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
 import { fingerprintSha256, spkiSha256 } from "../x509/fingerprint.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import {
   certificateFacts,
   certificateIdentity,
@@ -44,7 +45,8 @@ export async function inspectCertificate(
       pass: `${options.label} holds an X.509 certificate`,
       run: (s) => {
         try {
-          s.cert = parseCertificate(pem);
+          // A file named rootCA.pem is a trust anchor: one certificate and nothing else.
+          s.cert = options.label === "rootCA.pem" ? parseSoleCertificate(pem) : parseCertificate(pem);
         } catch (error) {
           throw new CheckFailure(
             `${options.label} is not a readable certificate: ${(error as Error).message}`,
@@ -83,7 +85,7 @@ export async function inspectCertificate(
         pass: "the rootCA.pem beside it holds a certificate",
         run: async (s) => {
           try {
-            s.root = parseCertificate(rootPem);
+            s.root = parseSoleCertificate(rootPem);
           } catch (error) {
             throw new CheckFailure(
               `rootCA.pem beside it is not a readable certificate: ${(error as Error).message}`,

@@ -18,6 +18,7 @@ describe("inspectCsr", () => {
       report.checks.map((c) => [c.id, c.ok]),
       [
         ["csr-signature", true],
+        ["csr-key-strength", true],
         ["csr-subject", true],
       ],
     );
@@ -39,6 +40,7 @@ describe("inspectCsr", () => {
       report.checks.map((c) => [c.id, c.ok, c.skipped ?? false]),
       [
         ["csr-signature", false, false],
+        ["csr-key-strength", false, true],
         ["csr-subject", false, true],
       ],
     );

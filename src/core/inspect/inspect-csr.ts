@@ -1,9 +1,11 @@
+import { checkCsrKeyStrength } from "../approval/approve-request.ts";
 import { sha256Hex } from "../bytes/hash.ts";
 import type { CoreDeps } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { isCertType } from "../names/name-rules.ts";
 import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
 import { spkiSha256 } from "../x509/fingerprint.ts";
+import { MIN_RSA_BITS } from "../x509/key-policy.ts";
 import { noRootToCompare } from "./certificate-facts.ts";
 import { CheckFailure, collectChecks } from "./check-steps.ts";
 import type { Facts, InspectOptions, InspectReport } from "./types.ts";
@@ -11,7 +13,7 @@ import type { Facts, InspectOptions, InspectReport } from "./types.ts";
 /**
  * Inspects one PEM certificate request (certificates.md §2): subject, proposed type, public-key
  * hash and the hash of the exact bytes (`csr_sha256`). Checks: it parses and its self-signature
- * verifies (`INVALID_CSR`), and its subject has one CN, one O and a known certificate type.
+ * verifies (`INVALID_CSR`), its key meets the key-strength policy (`INVALID_CSR`), and its subject has one CN, one O and a known certificate type.
  */
 export async function inspectCsr(
   pem: Uint8Array,
@@ -40,6 +42,12 @@ export async function inspectCsr(
             });
           }
         },
+      },
+      {
+        id: "csr-key-strength",
+        needs: ["csr-signature"],
+        pass: `the public key meets the key-strength policy (RSA, at least ${MIN_RSA_BITS} bits, exponent 65537)`,
+        run: (s) => checkCsrKeyStrength(s.csr!, options.label),
       },
       {
         id: "csr-subject",

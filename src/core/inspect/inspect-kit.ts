@@ -5,6 +5,7 @@ import { isUserCertType } from "../names/name-rules.ts";
 import { checkCertificateChain, checkKeyMatchesCertificate } from "../package/check-local-request.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, spkiSha256 } from "../x509/fingerprint.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import {
   certificateFacts,
   certificateIdentity,
@@ -176,7 +177,7 @@ export async function examineKit(
       needs: ["kit-files"],
       pass: "startup/rootCA.pem holds a certificate",
       run: async (s) => {
-        s.root = parseKitCertificate(input.startup["rootCA.pem"]!, "rootCA.pem");
+        s.root = parseKitCertificate(input.startup["rootCA.pem"]!, "rootCA.pem", parseSoleCertificate);
         s.fingerprint = await fingerprintSha256(s.root.der, deps);
       },
     },
@@ -248,9 +249,13 @@ export async function inspectKit(
   return (await examineKit(input, options, deps)).report;
 }
 
-function parseKitCertificate(bytes: Uint8Array, file: string): ParsedCertificate {
+function parseKitCertificate(
+  bytes: Uint8Array,
+  file: string,
+  parse: (pem: Uint8Array) => ParsedCertificate = parseCertificate,
+): ParsedCertificate {
   try {
-    return parseCertificate(bytes);
+    return parse(bytes);
   } catch (error) {
     throw new CheckFailure(`startup/${file} is not a readable certificate: ${(error as Error).message}`);
   }

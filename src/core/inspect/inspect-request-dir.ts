@@ -17,6 +17,7 @@ import { checkSiteIdentityMatches, readSiteIdentity } from "../participant/site-
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, spkiSha256 } from "../x509/fingerprint.ts";
 import { parsePrivateKeyPem } from "../x509/keys.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 import {
   addFact,
@@ -165,7 +166,7 @@ export async function inspectRequestDir(
         id: "rootca",
         pass: "rootCA.pem holds a certificate",
         run: async (s) => {
-          s.root = parseOrFail(input.rootCa, "rootCA.pem");
+          s.root = parseOrFail(input.rootCa, "rootCA.pem", parseSoleCertificate);
           s.fingerprint = await fingerprintSha256(s.root.der, deps);
         },
       },
@@ -213,10 +214,14 @@ export async function inspectRequestDir(
   return { artifact: "request-dir", facts: await requestDirFacts(input, state, now, deps), checks };
 }
 
-function parseOrFail(bytes: Uint8Array | undefined, file: string): ParsedCertificate {
+function parseOrFail(
+  bytes: Uint8Array | undefined,
+  file: string,
+  parse: (pem: Uint8Array) => ParsedCertificate = parseCertificate,
+): ParsedCertificate {
   if (!bytes) throw new CheckFailure(`${file} is not in the folder`);
   try {
-    return parseCertificate(bytes);
+    return parse(bytes);
   } catch (error) {
     throw new CheckFailure(`${file} is not a readable certificate: ${(error as Error).message}`);
   }

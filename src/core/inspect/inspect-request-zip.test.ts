@@ -21,7 +21,7 @@ describe("inspectRequestZip", () => {
     ]) {
       const report = await inspectRequestZip(readFixture(H, name, `${name}.request.zip`), {}, deps);
       assert.deepEqual(failedChecks(report), [], name);
-      assert.equal(report.checks.length, 11, name);
+      assert.equal(report.checks.length, 12, name);
       assert.equal(report.facts.name, name);
     }
   });

@@ -57,14 +57,15 @@ async function signedZipFacts(found: SignedZipCheck, zipBytes: Uint8Array, now: 
     facts.public_key_sha256 = await spkiSha256(found.certificate.spkiDer, deps);
   }
   const caInfo = isMapping(signed.ca_info) ? signed.ca_info : undefined;
-  if (found.signed) addFact(facts, "deploy_version", factOf(caInfo?.provision_version ?? "00"));
+  // The signed value as it is; only a signed.json without ca_info means 00 (artifacts.md §9.1).
+  if (found.signed) addFact(facts, "deploy_version", caInfo ? factOf(caInfo.provision_version) : "00");
   addFact(facts, "rootca_fingerprint_sha256", found.fingerprint);
   addFact(facts, "scheme", factOf(signed.scheme));
   addFact(facts, "connection_security", factOf(signed.default_connection_security));
   const server = isMapping(signed.server) ? signed.server : undefined;
   if (server) {
     facts.endpoint = `${String(signed.scheme)}://${String(server.host)}:${String(server.fed_learn_port)}`;
-    addFact(facts, "admin_port", factOf(server.admin_port ?? server.fed_learn_port));
+    addFact(facts, "admin_port", factOf(server.admin_port));
   }
   if (found.members) facts.members = [...found.members.keys()];
   facts.sha256 = await sha256Hex(deps, zipBytes);

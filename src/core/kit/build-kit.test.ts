@@ -258,11 +258,40 @@ describe("buildKit builders and local files (startup-kits.md §6, §8)", () => {
   });
 
   test("copies custom_ca_cert bytes to startup/customRootCA.pem for sites only", () => {
-    const ca = utf8("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n");
+    const ca = readFixture("errors/work/ca/rootCA.pem");
     const client = buildKit({ ...kitInputFromRequestDir(CLIENT), customCaCert: ca });
     assert.deepEqual(client.files.get("startup/customRootCA.pem"), { bytes: ca, mode: 0o644 });
     const admin = buildKit({ ...kitInputFromRequestDir(ADMIN), customCaCert: ca });
     assert.equal(admin.files.has("startup/customRootCA.pem"), false);
+  });
+
+  test("refuses a custom_ca_cert that is not exactly one CA certificate", () => {
+    const ca = fromUtf8(readFixture("errors/work/ca/rootCA.pem"));
+    const leaf = fromUtf8(readFixture("hospital/work/hospital-a/hospital-a.crt"));
+    const key = fromUtf8(readFixture("hospital/work/hospital-a/hospital-a.key"));
+    const cases: [string, string, string][] = [
+      ["a private key", key, "the file holds 1 PEM block (RSA PRIVATE KEY)"],
+      [
+        "a CA certificate and its key",
+        `${ca}${key}`,
+        "the file holds 2 PEM blocks (CERTIFICATE, RSA PRIVATE KEY)",
+      ],
+      ["two CA certificates", `${ca}${ca}`, "the file holds 2 PEM blocks (CERTIFICATE, CERTIFICATE)"],
+      ["a leaf certificate", leaf, "the certificate is not a CA certificate (BasicConstraints CA:FALSE)"],
+      ["text after the certificate", `${ca}junk\n`, "the file holds text outside its CERTIFICATE block"],
+    ];
+    for (const [label, text, reason] of cases) {
+      const participant = { ...kitInputFromRequestDir(CLIENT).participant, custom_ca_cert: "corp-ca.pem" };
+      assert.throws(
+        () => buildKit({ ...kitInputFromRequestDir(CLIENT), participant, customCaCert: utf8(text) }),
+        (error: unknown) =>
+          isFlareError(error, "LOCAL_SITE_INVALID") &&
+          error.message.startsWith(
+            `Invalid local participant definition: custom_ca_cert corp-ca.pem must be exactly one CA certificate: ${reason}`,
+          ),
+        label,
+      );
+    }
   });
 
   test("reports ignored builder args as warnings", () => {

@@ -1,5 +1,6 @@
 import { utf8 } from "../bytes/encoding.ts";
 import { FlareError } from "../errors/flare-error.ts";
+import { parseCaCertificateFile } from "../x509/sole-certificate.ts";
 import { resolveBuilders } from "./builders.ts";
 import { renderFedAdmin, renderFedClient, renderFedServer } from "./fed-json.ts";
 import { renderLocalFiles } from "./local-files.ts";
@@ -122,7 +123,10 @@ export function planKit(input: KitInput): KitPlan {
     );
     text("startup/stop_fl.sh", renderStopFlSh(kind), 0o755);
     // startup-kits.md §3: the custom CA goes into server and client kits only.
-    if (input.customCaCert) copy("startup/customRootCA.pem", input.customCaCert, 0o644);
+    if (input.customCaCert) {
+      checkCustomCaCert(input.customCaCert, input.participant.custom_ca_cert);
+      copy("startup/customRootCA.pem", input.customCaCert, 0o644);
+    }
   }
   if (builders.dockerImage !== null) {
     text(
@@ -160,6 +164,20 @@ export function planKit(input: KitInput): KitPlan {
  */
 export function buildKit(input: KitInput): KitTree {
   return planKit(input).tree;
+}
+
+/**
+ * `custom_ca_cert` becomes a 0644 trust anchor of the kit: it must be exactly one CA certificate
+ * (no private key, no second certificate, no stray text), else `LOCAL_SITE_INVALID`.
+ */
+function checkCustomCaCert(bytes: Uint8Array, path: unknown): void {
+  try {
+    parseCaCertificateFile(bytes);
+  } catch (error) {
+    throw new FlareError("LOCAL_SITE_INVALID", {
+      message: `Invalid local participant definition: custom_ca_cert ${String(path)} must be exactly one CA certificate: ${(error as Error).message}`,
+    });
+  }
 }
 
 function kitKind(certType: KitCertType): "server" | "client" | "admin" {

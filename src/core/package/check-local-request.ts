@@ -6,6 +6,7 @@ import { parseJson } from "../json/parse-json.ts";
 import { isValidAdminEmail } from "../names/name-rules.ts";
 import { compareSiteIdentity, readSiteIdentity } from "../participant/site-yaml.ts";
 import { type ParsedCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
+import { rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { parsePrivateKeyPem } from "../x509/keys.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 import { checkNotExpired, type VerifiedApproval } from "./verify-signed-zip.ts";
@@ -114,12 +115,10 @@ export async function checkLocalRequest(
     });
   }
   const signed = approval.signed;
+  // Exact equality, request_id included (validation.md §4.4 row 25): approve copies it verbatim,
+  // so a signed id in another case or dash form was not signed for this request folder.
   for (const field of SAME_FIELDS) {
-    const mine =
-      field === "request_id" ? String(request[field]).replace(/-/g, "").toLowerCase() : blank(request[field]);
-    const theirs =
-      field === "request_id" ? String(signed[field]).replace(/-/g, "").toLowerCase() : blank(signed[field]);
-    if (mine !== theirs)
+    if (blank(request[field]) !== blank(signed[field]))
       throw new FlareError("REQUEST_METADATA_MISMATCH", { detail: `field '${field}' differs` });
   }
   if (normalizeHash(request.public_key_sha256) !== approval.hashes.publicKey) {
@@ -187,8 +186,8 @@ export async function checkCertificateChain(
 }
 
 /**
- * validation.md §4.4 row 28: the private key loads (`KEY_INVALID`, naming `keyPath`) and its
- * public key is the certificate's (`KEY_CERT_MISMATCH`).
+ * validation.md §4.4 row 28: the private key loads and meets the key-strength policy
+ * (`KEY_INVALID`, naming `keyPath`) and its public key is the certificate's (`KEY_CERT_MISMATCH`).
  */
 export async function checkKeyMatchesCertificate(
   keyPem: Uint8Array,
@@ -204,6 +203,10 @@ export async function checkKeyMatchesCertificate(
       message: `Failed to load private key '${keyPath}': ${(error as Error).message}.`,
     });
   }
+  // docs/security.md "Key strength": a kit never gets a key we would not have certified.
+  const weak = rsaKeyPolicyProblem(spki);
+  if (weak)
+    throw new FlareError("KEY_INVALID", { message: `Private key '${keyPath}' is too weak: ${weak}.` });
   const certSpki = certificate.spkiDer;
   if (spki.length !== certSpki.length || spki.some((byte, i) => byte !== certSpki[i]))
     throw new FlareError("KEY_CERT_MISMATCH");

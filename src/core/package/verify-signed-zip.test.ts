@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, test } from "node:test";
 import { ERRORS_FP, HOSPITAL_FP } from "../../../test/helpers/artifacts.ts";
 import { fixedDeps } from "../../../test/helpers/deps.ts";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
+import { resignSignedZip } from "../../../test/security/helpers/harness.ts";
+import { utf8 } from "../bytes/encoding.ts";
 import { FlareError } from "../errors/flare-error.ts";
-import { checkLocalRequest } from "./check-local-request.ts";
+import { checkKeyMatchesCertificate, checkLocalRequest } from "./check-local-request.ts";
 import { verifySignedZip } from "./verify-signed-zip.ts";
 
 const deps = fixedDeps();
@@ -148,5 +151,38 @@ describe("checkLocalRequest", () => {
       later,
     );
     await failsWith(checkLocalRequest(approval, local("hospital/work/hospital-a"), later), "CERT_EXPIRED");
+  });
+
+  test("a ca_info of null is the legacy form (deploy version 00, the included root), as NVFlare reads it", async () => {
+    const zip = await resignSignedZip(
+      readFixture("hospital/work/hospital-a/hospital-a.signed.zip"),
+      readFixture("hospital/work/ca/rootCA.key"),
+      (signed) => {
+        signed.ca_info = null;
+      },
+      deps,
+    );
+    const approval = await verifySignedZip(zip, { label: "x", expectedFingerprint: HOSPITAL_FP }, deps);
+    assert.equal(approval.provisionVersion, "00");
+    assert.equal(approval.fingerprint, HOSPITAL_FP);
+  });
+
+  test("a weak local key is KEY_INVALID before it is compared with the certificate", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const approval = await verifySignedZip(
+      readFixture("hospital/work/hospital-a/hospital-a.signed.zip"),
+      { label: "x" },
+      deps,
+    );
+    await failsWith(
+      checkKeyMatchesCertificate(
+        utf8(privateKey.export({ type: "pkcs1", format: "pem" }).toString()),
+        "hospital-a/hospital-a.key",
+        approval.certificate,
+        deps,
+      ),
+      "KEY_INVALID",
+      "Private key 'hospital-a/hospital-a.key' is too weak: the key is RSA-1024 with public exponent 65537; the key-strength policy requires RSA keys of at least 2048 bits with public exponent 65537.",
+    );
   });
 });

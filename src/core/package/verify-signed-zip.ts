@@ -18,9 +18,11 @@ import {
   isValidRequestId,
   matchesNamePattern,
   nameEntityTypeFor,
+  nameRegexReport,
   normalizeConnectionSecurity,
   normalizeScheme,
   projectNameProblem,
+  pyRepr,
   pyTruthy,
   safeCertNameProblem,
 } from "../names/name-rules.ts";
@@ -32,7 +34,9 @@ import {
 import type { CertType } from "../participant/types.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
+import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { verifyPss } from "../x509/pss.ts";
+import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import { parseYaml } from "../yaml/parse-yaml.ts";
 
 /** A signed zip whose signature, hashes, identity and CA info all checked out. */
@@ -163,13 +167,22 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
     {
       id: "rootca",
       needs: ["member-set"],
-      pass: "rootCA.pem holds a certificate",
+      pass: `rootCA.pem holds exactly one certificate, whose key meets the key-strength policy (RSA, at least ${MIN_RSA_BITS} bits, exponent 65537)`,
       run: async (s) => {
         try {
-          s.root = parseCertificate(s.rootPem!);
+          s.root = parseSoleCertificate(s.rootPem!);
         } catch (error) {
-          throw bad("Signed approval metadata signature is invalid: cannot load rootCA.pem.", String(error));
+          if (!loadsLeniently(s.rootPem!))
+            throw bad(
+              "Signed approval metadata signature is invalid: cannot load rootCA.pem.",
+              String(error),
+            );
+          // The kit would install every certificate of this file as a trusted root, and only the
+          // first one is what the signature and the out-of-band fingerprint vouch for.
+          throw bad("Signed zip rootCA.pem must hold exactly one certificate.", (error as Error).message);
         }
+        const weak = rsaKeyPolicyProblem(s.root.spkiDer);
+        if (weak) throw bad(`Signed zip rootCA.pem has a weak public key: ${weak}.`);
         s.fingerprint = await fingerprintSha256(s.root.der, s.deps);
       },
     },
@@ -260,19 +273,25 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
         s.provisionVersion = "00";
         s.signedFingerprint = undefined;
         const caInfo = s.signed!.ca_info;
-        if (caInfo === undefined) return;
+        // artifacts.md §9.1: only a signed.json without ca_info (legacy) falls back to 00 and the
+        // included root; a ca_info that is there must carry both fields (validation.md §4.4 row 11).
+        if (caInfo === undefined || caInfo === null) return;
         if (!isMapping(caInfo)) throw bad("Signed zip ca_info must be a mapping.");
-        const version = caInfo.provision_version ?? "00";
-        if (!isValidDeployVersion(version)) throw bad(`Invalid provision version: '${String(version)}'.`);
-        s.provisionVersion = version as string;
+        const version = caInfo.provision_version;
+        if (!isValidDeployVersion(version)) {
+          throw new FlareError("INVALID_SIGNED_ZIP", {
+            message: `Invalid provision version: ${pyRepr(version)}.`,
+            hint: "Provision version must be exactly two digits, for example 00.",
+          });
+        }
+        s.provisionVersion = version;
         const fp = caInfo.rootCA_fingerprint;
-        if (fp !== undefined && fp !== null && fp !== "") {
-          s.signedFingerprint = normalizeFingerprint(fp);
-          if (!s.signedFingerprint) {
-            throw new FlareError("INVALID_ROOTCA_FINGERPRINT", {
-              message: `Invalid signed ca_info root CA fingerprint: '${String(fp)}'.`,
-            });
-          }
+        s.signedFingerprint = normalizeFingerprint(fp);
+        if (!s.signedFingerprint) {
+          throw new FlareError("INVALID_ROOTCA_FINGERPRINT", {
+            message: `Invalid signed ca_info root CA fingerprint: ${pyRepr(fp)}.`,
+            hint: "Ask the Project Admin to regenerate the signed zip.",
+          });
         }
       },
     },
@@ -294,10 +313,16 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
         if (!isMapping(server)) throw bad("Signed approval metadata does not contain a server endpoint.");
         const host = typeof server.host === "string" ? server.host.trim() : "";
         if (!host) throw bad("Signed approval metadata server.host must be a non-empty string.");
-        if (!isValidHostName(host)) throw bad(`Signed approval metadata server.host is invalid: '${host}'.`);
+        if (!isValidHostName(host)) {
+          throw bad(
+            `Signed approval metadata server.host is invalid: ${nameRegexReport(host, "host_name")}.`,
+          );
+        }
         if (!isValidPort(server.fed_learn_port))
           throw bad("Signed approval metadata server.fed_learn_port must be an integer from 1 to 65535.");
-        const adminPort = server.admin_port ?? server.fed_learn_port;
+        // artifacts.md §9.1: approve always fills admin_port in; without it the admin kit would
+        // silently connect to fed_learn_port.
+        const adminPort = server.admin_port;
         if (!isValidPort(adminPort))
           throw bad("Signed approval metadata server.admin_port must be an integer from 1 to 65535.");
         s.scheme = scheme;
@@ -317,9 +342,11 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
         } catch {
           throw bad("site.yaml must identify exactly one participant.");
         }
+        // artifacts.md §9.1: cert_role is signed for users and absent otherwise; a missing one is
+        // not filled in from cert_type (the site.yaml role must match what was signed).
         checkSiteIdentityMatches(
           site,
-          { ...signed, cert_role: pyTruthy(signed.cert_role) ? signed.cert_role : s.certRole },
+          { ...signed, cert_role: pyTruthy(signed.cert_role) ? signed.cert_role : null },
           "package",
         );
         checkSanitizedSiteParticipant(site, "package");
@@ -368,13 +395,15 @@ function signedZipSteps(withExpectedFingerprint: boolean): CheckStep<SignedZipSt
     {
       id: "certificate",
       needs: ["member-set"],
-      pass: (s) => `${s.crtName} holds a certificate`,
+      pass: (s) => `${s.crtName} holds a certificate whose key meets the key-strength policy`,
       run: (s) => {
         try {
           s.certificate = parseCertificate(s.certPem!);
         } catch (error) {
           throw bad(`Failed to load certificate from signed zip: ${(error as Error).message}.`);
         }
+        const weak = rsaKeyPolicyProblem(s.certificate.spkiDer);
+        if (weak) throw bad(`Signed zip certificate ${s.crtName} has a weak public key: ${weak}.`);
       },
     },
     {
@@ -559,6 +588,16 @@ export async function checkSignedZip(
     root: s.root,
     fingerprint: s.fingerprint,
   };
+}
+
+/** Whether `pem` holds a readable certificate at all (which message a refused rootCA.pem gets). */
+function loadsLeniently(pem: Uint8Array): boolean {
+  try {
+    parseCertificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function kindExample(kind: unknown): string {

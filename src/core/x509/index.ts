@@ -24,6 +24,14 @@ export {
   signingCaProblem,
 } from "./issue.ts";
 export {
+  KEY_POLICY_TEXT,
+  MIN_RSA_BITS,
+  RSA_PUBLIC_EXPONENT,
+  type RsaKeyFacts,
+  rsaKeyFacts,
+  rsaKeyPolicyProblem,
+} from "./key-policy.ts";
+export {
   generateRsaKeyPair,
   importRsaPublicKey,
   KeyLoadError,
@@ -33,6 +41,14 @@ export {
   type SigningKey,
 } from "./keys.ts";
 export { OID, SIGNER_UNIQUE_OIDS, type SubjectAttribute, SubjectAttrs } from "./names.ts";
-export { decodePem, encodePem, findPemBlocks, type PemBlock, PemError } from "./pem.ts";
+export {
+  decodePem,
+  encodePem,
+  findPemBlocks,
+  type PemBlock,
+  PemError,
+  textOutsidePemBlocks,
+} from "./pem.ts";
 export { maxPssSaltLength, signPss, verifyPss } from "./pss.ts";
 export { randomSerial, serialToHex } from "./serial.ts";
+export { parseCaCertificateFile, parseSoleCertificate } from "./sole-certificate.ts";

@@ -71,6 +71,15 @@ export function findPemBlocks(input: string | Uint8Array): PemBlock[] {
 }
 
 /**
+ * What is left of `input` once every complete PEM block is cut out: the text a lenient reader
+ * skips (comments, `Bag Attributes`, a truncated or differently spelled block that another
+ * parser might still read).
+ */
+export function textOutsidePemBlocks(input: string | Uint8Array): string {
+  return pemText(input).replace(BLOCK, "");
+}
+
+/**
  * The first PEM block of `input` whose label is `label` (or one of `label`), decoded.
  * Throws {@link PemError} if there is no such block; the message names the labels found.
  */
