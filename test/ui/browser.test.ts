@@ -190,7 +190,7 @@ describe("the web app in Debian's Chromium", { skip }, () => {
 
     await a.getByLabel("Request zips").setInputFiles(made.requestZip as string);
     const card = a.getByRole("article", { name: "Request hospital-c.request.zip" });
-    await card.getByText("All 11 checks passed.").waitFor();
+    await card.getByText("All 12 checks passed.").waitFor();
     await card.getByText("hospital_gamma", { exact: true }).waitFor();
     await card.getByRole("button", { name: "Approve hospital-c" }).click();
     const save = card.getByRole("button", { name: "Download hospital-c.signed.zip" });
@@ -279,7 +279,7 @@ describe("the web app in Debian's Chromium", { skip }, () => {
     await page.getByRole("link", { name: "2. Approve" }).click();
     await a.getByLabel("Request zips").setInputFiles(join(cliDir, "hospital-b", "hospital-b.request.zip"));
     const card = a.getByRole("article", { name: "Request hospital-b.request.zip" });
-    await card.getByText("All 11 checks passed.").waitFor();
+    await card.getByText("All 12 checks passed.").waitFor();
     await card.getByRole("button", { name: "Approve hospital-b" }).click();
     const signed = await download(page, downloads, () =>
       card.getByRole("button", { name: "Download hospital-b.signed.zip" }).click(),
