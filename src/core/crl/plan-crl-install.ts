@@ -92,7 +92,7 @@ export async function planCrlInstall(
   if (!kit.fedServer) {
     if (kit.fedClient || kit.fedAdmin) {
       throw new FlareError("KIT_NOT_SERVER", {
-        message: `${kit.label} is a ${kit.fedClient ? "client" : "admin"} kit; a CRL is enforced by the server only.`,
+        message: `${kit.label} is ${kit.fedClient ? "a client" : "an admin"} kit; a CRL is enforced by the server only.`,
       });
     }
     throw new FlareError("KIT_INVALID", {
