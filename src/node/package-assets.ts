@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FlareError } from "../core/errors/flare-error.ts";
@@ -17,12 +16,12 @@ function thisFile(): string {
  */
 export function packageRoot(): string {
   for (let dir = dirname(thisFile()); ; dir = dirname(dir)) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest)) {
+    const manifest = tryReadFile(join(dir, "package.json"));
+    if (manifest.ok) {
       try {
-        if (JSON.parse(readFileSync(manifest, "utf8")).name === PACKAGE_NAME) return dir;
+        if (JSON.parse(new TextDecoder().decode(manifest.bytes)).name === PACKAGE_NAME) return dir;
       } catch {
-        // dist/package.json only says "commonjs"; keep walking up.
+        // Not JSON: not ours; keep walking up (dist/package.json is JSON but only says "commonjs").
       }
     }
     if (dirname(dir) === dir) break;
