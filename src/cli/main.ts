@@ -21,6 +21,7 @@ commands:
   cert approve    verify request zips and sign them (Project Admin)
   cert inspect    show and check any artifact of this workflow
   package         verify a signed zip and write the startup kit (participant)
+  kit crl install install a CRL and the revocation guard into a server kit
   ui              serve the browser front end on 127.0.0.1 (the whole workflow in a page)
 
 Run 'nvflare <command> -h' for the options of a command.
@@ -100,7 +101,7 @@ export async function runCli(
         return { exitCode: 0 };
       }
       throw new UsageError(
-        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'cert inspect', 'package', 'ui')`,
+        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'cert inspect', 'package', 'kit crl install', 'ui')`,
         undefined,
       );
     }

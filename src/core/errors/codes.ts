@@ -225,6 +225,51 @@ export const ERROR_CODES = {
     message: "The port is already in use.",
     hint: "Choose another --port, or --port 0 for any free port.",
   },
+  CRL_NOT_FOUND: {
+    exit: 1,
+    message: "CRL file not found.",
+    hint: "Provide the CRL (PEM or DER) written by the Project Admin's CA.",
+  },
+  CRL_INVALID: {
+    exit: 4,
+    message: "Not a usable CRL.",
+    hint: "Ask the Project Admin for a complete X.509 v2 CRL with a CRL number, signed by the project root CA.",
+  },
+  CRL_ISSUER_MISMATCH: {
+    exit: 4,
+    message: "The CRL was not issued by the kit's root CA.",
+    hint: "Use the CRL of this project's CA, or the kit of the federation the CRL belongs to.",
+  },
+  CRL_SIGNATURE_INVALID: {
+    exit: 4,
+    message: "The CRL signature does not verify with the root CA key.",
+    hint: "The CRL was altered or signed by another key: get a fresh copy from the Project Admin.",
+  },
+  CRL_NOT_CURRENT: {
+    exit: 4,
+    message: "The CRL is not current.",
+    hint: "Ask the Project Admin for a fresh CRL, or pass --force to install this one anyway.",
+  },
+  CRL_OUTDATED: {
+    exit: 4,
+    message: "The CRL is older than the one installed.",
+    hint: "Install the newest CRL; pass --force only to roll back on purpose.",
+  },
+  KIT_NOT_FOUND: {
+    exit: 1,
+    message: "Startup kit folder not found.",
+    hint: "Point KIT_DIR at the folder 'nvflare package' wrote (the one holding startup/ and local/).",
+  },
+  KIT_INVALID: {
+    exit: 4,
+    message: "Not a startup kit.",
+    hint: "Point KIT_DIR at the folder 'nvflare package' wrote (the one holding startup/ and local/).",
+  },
+  KIT_NOT_SERVER: {
+    exit: 4,
+    message: "Not a server startup kit.",
+    hint: "Install the CRL into the server's kit: the server refuses revoked participants for everyone.",
+  },
   INTERNAL_ERROR: {
     exit: 5,
     message: "An unexpected error occurred.",
