@@ -1,4 +1,4 @@
-import type { CommandSpec } from "../command-spec.ts";
+import type { CommandGroup, CommandSpec } from "../command-spec.ts";
 import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
@@ -7,3 +7,13 @@ import { packageKit } from "./package.ts";
 
 /** Every command, in help order. Specs are light; each action imports its work lazily. */
 export const COMMANDS: CommandSpec[] = [certInit, certRequest, certApprove, certInspect, packageKit];
+
+/** Command words that group subcommands; help for a group lists its commands from {@link COMMANDS}. */
+export const GROUPS: CommandGroup[] = [
+  {
+    word: "cert",
+    summary: "certificates for distributed provisioning",
+    description:
+      "Manage certificates for FLARE distributed provisioning: the Project Admin creates the root CA and approves requests; each participant requests its certificate and keeps its private key.",
+  },
+];
