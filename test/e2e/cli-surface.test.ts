@@ -161,6 +161,13 @@ describe("the CLI surface", () => {
           run.stderr.split("\n\nInvalid arguments.")[0],
           `${binRun(bin, "cert", "-h").stdout.trimEnd()}`,
         );
+        // An unknown cert subcommand is the cert parser's error too, after the cert help.
+        const unknown = binRun(bin, "cert", "sign");
+        assert.equal(unknown.code, 4);
+        assert.equal(
+          unknown.stderr.split("\n\nInvalid arguments.")[0],
+          run.stderr.split("\n\nInvalid arguments.")[0],
+        );
       });
 
       test(`a command's help and usage errors name ${bin}`, () => {
