@@ -19,8 +19,18 @@
 // - Chunks are written before the entry, each file atomically (temp + rename), so a CLI
 //   started by a parallel test run never sees a half-written file; chunks that no build uses
 //   any more are removed once they are a few minutes old.
+// - dist/core/ is `flare-provision/core`, the isomorphic core as one ES module bundled for
+//   the browser (dist/core/package.json says "module"). The build fails if any Node built-in
+//   is reachable from src/core/index.ts, and names the import chain that pulls it in.
+// - Type declarations come from tsc (declaration emit, src/ -> .d.ts, relative `.ts`
+//   specifiers rewritten to `.js`), twice: dist/types/ for the CommonJS main entry and
+//   dist/core/ for the ES module (a .d.ts takes its module format from the nearest
+//   package.json, like the .js beside it). Declaration emit type-checks the whole graph
+//   (seconds), so it is skipped when no source, tsconfig or TypeScript version changed.
+import { createHash } from "node:crypto";
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -88,6 +98,9 @@ export const bundleOptions = {
   absWorkingDir: root,
   plugins: [pureDependencies],
 };
+
+/** Output files of the browser core, for scripts/bench.mjs and tests. */
+export const CORE_BUNDLE = join(dist, "core", "index.js");
 
 function writeAtomic(path, contents, mode = 0o644) {
   mkdirSync(dirname(path), { recursive: true });
@@ -190,26 +203,192 @@ async function buildLibrary() {
   }
 }
 
-// The browser front end (dist/ui/): index.html, app.js (one IIFE bundle, no module loader, so
-// the page also works as plain files) and app.css. The build fails if the bundle would pull in
-// a Node built-in or anything from src/node or src/cli, or if the HTML carries an inline script.
-const NODE_BUILTIN = new RegExp(
-  `^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`,
-);
+const BUILTINS = new Set(builtinModules);
 
-/** Refuses Node built-ins in the page bundle, naming the importer. */
-const noNodeBuiltins = {
-  name: "flare-no-node-builtins",
+/** True for `node:fs`, `fs`, `fs/promises`: a module only Node (or a Node polyfill) provides. */
+function isNodeBuiltin(specifier) {
+  if (specifier.startsWith("node:")) return true;
+  return BUILTINS.has(specifier) || BUILTINS.has(specifier.split("/")[0]);
+}
+
+/**
+ * Lets every import of a Node built-in through as external, so that one build finds them
+ * all; {@link builtinChains} then turns them into an error naming each import chain.
+ */
+const nodeBuiltinMarker = {
+  name: "flare-node-builtin-marker",
   setup(b) {
-    b.onResolve({ filter: NODE_BUILTIN }, (args) => ({
-      errors: [
-        {
-          text: `the browser bundle must not import the Node built-in '${args.path}' (from ${args.importer})`,
-        },
-      ],
-    }));
+    b.onResolve({ filter: /.*/ }, (args) =>
+      isNodeBuiltin(args.path) ? { path: args.path, external: true } : undefined,
+    );
   },
 };
+
+/**
+ * Every import chain from `entry` to a Node built-in, from the metafile's import graph,
+ * shortest first: `src/core/index.ts -> src/core/x.ts -> node:fs`.
+ */
+export function builtinChains(metafile, entry) {
+  const parent = new Map([[entry, undefined]]);
+  const queue = [entry];
+  const chains = [];
+  while (queue.length > 0) {
+    const file = queue.shift();
+    for (const imported of metafile.inputs[file]?.imports ?? []) {
+      if (imported.external && isNodeBuiltin(imported.path)) {
+        const chain = [imported.original ?? imported.path];
+        for (let at = file; at !== undefined; at = parent.get(at)) chain.unshift(at);
+        chains.push(chain.join(" -> "));
+      } else if (!imported.external && !parent.has(imported.path)) {
+        parent.set(imported.path, file);
+        queue.push(imported.path);
+      }
+    }
+  }
+  return chains;
+}
+
+/**
+ * Bundles `entry` (default src/core/index.ts) as one ES module for browsers and returns its
+ * code; throws, naming every import chain, if any Node built-in is reachable from it.
+ */
+export async function bundleBrowserCore(entry = "src/core/index.ts", { minify = true } = {}) {
+  const result = await build({
+    ...bundleOptions,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify,
+    entryPoints: [entry],
+    outfile: CORE_BUNDLE,
+    plugins: [nodeBuiltinMarker, ...bundleOptions.plugins],
+  });
+  const chains = builtinChains(result.metafile, relative(root, resolve(root, entry)));
+  if (chains.length > 0) {
+    throw new Error(
+      `${entry} must run in a browser, but it imports Node built-ins:\n  ${chains.join("\n  ")}`,
+    );
+  }
+  const [file] = result.outputFiles;
+  checkBundled(file.path, file.text);
+  return file.text;
+}
+
+async function buildBrowserCore() {
+  const code = await bundleBrowserCore();
+  writeAtomic(join(dist, "core", "package.json"), `${JSON.stringify({ type: "module" }, null, 2)}\n`);
+  writeAtomic(CORE_BUNDLE, code);
+}
+
+const DECLARATION_ROOTS = ["src/index.ts", "src/core/index.ts"];
+const DECLARATION_STAMP = join(root, "node_modules", ".cache", "flare-provision", "declarations.sha256");
+
+/** Every input of declaration emit that can change its output, hashed. */
+function declarationInputsHash() {
+  const hash = createHash("sha256");
+  for (const name of ["typescript", "@types/node"])
+    hash.update(
+      `${name}@${JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")).version}\n`,
+    );
+  const files = [join(root, "tsconfig.json"), fileURLToPath(import.meta.url)];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".ts")) files.push(path);
+    }
+  };
+  walk(join(root, "src"));
+  for (const file of files.sort()) hash.update(`${relative(root, file)}\n`).update(readFileSync(file));
+  return hash.digest("hex");
+}
+
+// `from "./x.ts"`, `import("../y.ts")` in emitted declarations: consumers resolve `.js`.
+const TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']*)\.ts\2/g;
+const SPECIFIER = /(?:from|import)\s*\(?\s*["']([^"']+)["']|\/\/\/\s*<reference\s+types=["']([^"']+)["']/g;
+
+/** Declarations of src/index.ts and src/core/index.ts, by path relative to src/. */
+async function emitDeclarations() {
+  const { default: ts } = await import("typescript");
+  const fail = (diagnostics) => {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
+    throw new Error(`declaration emit failed:\n${ts.formatDiagnostics(diagnostics, host)}`);
+  };
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, "tsconfig.json"),
+    {
+      noEmit: false,
+      declaration: true,
+      emitDeclarationOnly: true,
+      rootDir: join(root, "src"),
+      outDir: join(root, "dist", "types"),
+    },
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]) },
+  );
+  if (config.errors.length > 0) fail(config.errors);
+  const program = ts.createProgram(
+    DECLARATION_ROOTS.map((file) => join(root, file)),
+    config.options,
+  );
+  const emitted = new Map();
+  const outDir = join(root, "dist", "types");
+  const { diagnostics } = program.emit(
+    undefined,
+    (path, text) => emitted.set(relative(outDir, path), text.replace(TS_SPECIFIER, "$1$2$3.js$2")),
+    undefined,
+    true,
+  );
+  const errors = [...diagnostics, ...ts.getPreEmitDiagnostics(program)].filter(
+    (d) => d.category === ts.DiagnosticCategory.Error,
+  );
+  if (errors.length > 0) fail(errors);
+  return emitted;
+}
+
+/**
+ * The browser core's declarations must stand alone: no Node types, nothing outside src/core/
+ * (its tree is shipped on its own), no package that is not a dependency.
+ */
+function checkCoreDeclarations(emitted) {
+  const { dependencies } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const problems = [];
+  for (const [path, text] of emitted) {
+    if (!path.startsWith("core/")) continue;
+    for (const match of text.matchAll(SPECIFIER)) {
+      const specifier = match[1] ?? match[2];
+      const escapes =
+        specifier.startsWith(".") && !join("core", dirname(path.slice(5)), specifier).startsWith("core/");
+      const bare = !specifier.startsWith(".");
+      const pkg = specifier.startsWith("@")
+        ? specifier.split("/").slice(0, 2).join("/")
+        : specifier.split("/")[0];
+      if (escapes || (bare && (isNodeBuiltin(specifier) || !Object.hasOwn(dependencies, pkg))))
+        problems.push(`${path}: ${specifier}`);
+    }
+    if (/\bNodeJS\.|\bBuffer\b/.test(text)) problems.push(`${path}: uses Node types`);
+  }
+  if (problems.length > 0)
+    throw new Error(`flare-provision/core declarations must not need Node:\n  ${problems.join("\n  ")}`);
+}
+
+async function buildDeclarations() {
+  const hash = declarationInputsHash();
+  const outputs = [join(dist, "types", "index.d.ts"), join(dist, "core", "index.d.ts")];
+  if (outputs.every((path) => existsSync(path))) {
+    try {
+      if (readFileSync(DECLARATION_STAMP, "utf8") === hash) return;
+    } catch {
+      // No stamp yet: emit.
+    }
+  }
+  const emitted = await emitDeclarations();
+  checkCoreDeclarations(emitted);
+  for (const [path, text] of emitted) {
+    writeAtomic(join(dist, "types", path), text);
+    if (path.startsWith("core/")) writeAtomic(join(dist, path), text);
+  }
+  writeAtomic(DECLARATION_STAMP, hash);
+}
 
 /**
  * Builds the static web app into `outdir` (default dist/ui/). `entry` (default src/ui/main.ts)
@@ -227,8 +406,11 @@ export async function buildUi(outdir = join(dist, "ui"), { entry = "src/ui/main.
       { in: "src/ui/style.css", out: "app" },
     ],
     outdir,
-    plugins: [noNodeBuiltins, pureDependencies],
+    plugins: [nodeBuiltinMarker, pureDependencies],
   });
+  const chains = builtinChains(result.metafile, relative(root, resolve(root, entry)));
+  if (chains.length > 0)
+    throw new Error(`the browser bundle must not import Node built-ins:\n  ${chains.join("\n  ")}`);
   const forbidden = Object.keys(result.metafile.inputs).filter((input) => /^src\/(node|cli)\//.test(input));
   if (forbidden.length > 0)
     throw new Error(`the browser bundle must not include Node or CLI code:\n  ${forbidden.join("\n  ")}`);
@@ -242,5 +424,7 @@ export async function buildUi(outdir = join(dist, "ui"), { entry = "src/ui/main.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await buildCli();
   await buildLibrary();
+  await buildBrowserCore();
+  await buildDeclarations();
   await buildUi();
 }

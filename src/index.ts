@@ -1,16 +1,11 @@
 /**
- * flare-provision as a library. The Node functions are the CLI commands without printing;
- * the core functions are pure and run in browsers too.
+ * flare-provision as a library. The Node functions are the CLI commands without printing
+ * (they read and write files like the commands); the core functions, re-exported from
+ * `flare-provision/core`, are pure, work on bytes and run in browsers too.
  */
 
-export { approveRequest, planApproval, verifyRequestZip } from "./core/approval/approve-request.ts";
-export { createRootCa } from "./core/ca/create-root-ca.ts";
-export { type CoreDeps, platformDeps } from "./core/deps.ts";
-export { ERROR_CODES, type ErrorCode } from "./core/errors/codes.ts";
-export { FlareError } from "./core/errors/flare-error.ts";
-export { buildKit } from "./core/kit/build-kit.ts";
-export { verifySignedZip } from "./core/package/verify-signed-zip.ts";
-export { buildRequest } from "./core/request/build-request.ts";
+// The isomorphic core, also importable on its own as `flare-provision/core`.
+export * from "./core/index.ts";
 export {
   type ApproveBatchOptions,
   type ApproveBatchResult,

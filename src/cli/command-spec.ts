@@ -36,12 +36,27 @@ export interface CommandContext {
 export interface CommandSpec {
   /** `["cert", "approve"]` or `["package"]`. */
   words: string[];
+  /** One line for the command lists of the top-level and group help. */
   summary: string;
   description: string;
   args: ArgSpec[];
+  /**
+   * Example lines, written with the program name `nvflare` (the `--schema` document shows them
+   * as they are); `--help` shows them with the name the CLI was invoked as.
+   */
   examples: string[];
   /** Loads and runs the action; returns nothing, prints through the reporter. */
   run: (options: Record<string, unknown>, context: CommandContext) => Promise<void>;
+}
+
+/**
+ * A first command word that only groups subcommands (`cert`). Its help lists the commands of
+ * the table that start with `word`; on its own it is an argument error (cli.md §2).
+ */
+export interface CommandGroup {
+  word: string;
+  summary: string;
+  description: string;
 }
 
 /** The argparse-style name of an arg for messages: `-p/--participant`, `--out`, `request_zip`. */

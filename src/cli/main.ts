@@ -1,8 +1,16 @@
 import { FlareError } from "../core/errors/flare-error.ts";
 import { extractGlobals, parseCommandArgs, UsageError } from "./args.ts";
-import type { CommandSpec } from "./command-spec.ts";
+import type { CommandGroup, CommandSpec } from "./command-spec.ts";
 import { COMMANDS } from "./commands/index.ts";
-import { helpText, schemaDocument, usageData } from "./help.ts";
+import {
+  DEFAULT_PROGRAM,
+  findGroup,
+  groupHelpText,
+  helpText,
+  schemaDocument,
+  topHelpText,
+  usageData,
+} from "./help.ts";
 import { processStreams, Reporter, type Streams } from "./output.ts";
 import { VERSION } from "./version.ts";
 
@@ -11,21 +19,12 @@ export interface RunOutcome {
   exitCode: number;
 }
 
-const TOP_HELP = `usage: nvflare [--format {txt,json}] [--version] <command> ...
-
-Distributed provisioning for NVIDIA FLARE: every participant keeps its own private key.
-
-commands:
-  cert init       create the project root CA (Project Admin)
-  cert request    create a private key, CSR and request zip (participant)
-  cert approve    verify request zips and sign them (Project Admin)
-  cert inspect    show and check any artifact of this workflow
-  package         verify a signed zip and write the startup kit (participant)
-  kit crl install install a CRL and the revocation guard into a server kit
-  ui              serve the browser front end on 127.0.0.1 (the whole workflow in a page)
-
-Run 'nvflare <command> -h' for the options of a command.
-`;
+/** Bare `nvflare cert`: the group's help before the error, as the reference prints it. */
+class GroupCommandRequired extends Error {
+  constructor(readonly group: CommandGroup) {
+    super(`${group.word} subcommand required`);
+  }
+}
 
 function findCommand(rest: string[]): {
   spec: CommandSpec | undefined;
@@ -46,7 +45,7 @@ let guarded = false;
  * quietly instead of crashing with a stack trace, and an error that escapes every handler
  * (a stray callback) is still reported as one INTERNAL_ERROR (exit 5), never a stack dump.
  */
-function guardProcess(reporter: Reporter, env: Record<string, string | undefined>): void {
+function guardProcess(reporter: Reporter, env: Record<string, string | undefined>, prog: string): void {
   if (guarded) return;
   guarded = true;
   for (const stream of [process.stdout, process.stderr]) {
@@ -55,7 +54,7 @@ function guardProcess(reporter: Reporter, env: Record<string, string | undefined
     });
   }
   const fatal = (error: unknown) => {
-    process.exitCode = reportFailure(error, reporter, undefined, env);
+    process.exitCode = reportFailure(error, { reporter, spec: undefined, env, prog });
     process.exit(5);
   };
   process.on("uncaughtException", fatal);
@@ -64,17 +63,21 @@ function guardProcess(reporter: Reporter, env: Record<string, string | undefined
 
 /**
  * Runs the CLI on `argv` (without node and script), printing through `streams` (default: the
- * process's own, with the guards of a real run installed). Never throws: a FlareError becomes
- * its code and exit status, anything else INTERNAL_ERROR (exit 5) in one message line.
+ * process's own, with the guards of a real run installed). `prog` is the name help and usage
+ * lines show (default `flare-provision`; bin.ts passes the invoked bin's name). Never throws:
+ * a FlareError becomes its code and exit status, anything else INTERNAL_ERROR (exit 5) in one
+ * message line.
  */
 export async function runCli(
   argv: string[],
-  context: { cwd: string; env: Record<string, string | undefined>; streams?: Streams },
+  context: { cwd: string; env: Record<string, string | undefined>; streams?: Streams; prog?: string },
 ): Promise<RunOutcome> {
+  const prog = context.prog ?? DEFAULT_PROGRAM;
   const globals = extractGlobals(argv);
   const reporter = new Reporter(globals.format, context.streams ?? processStreams);
-  if (!context.streams) guardProcess(reporter, context.env);
+  if (!context.streams) guardProcess(reporter, context.env, prog);
   const { spec, argv: commandArgv, group } = findCommand(globals.rest);
+  const fail = (error: unknown) => reportFailure(error, { reporter, spec, env: context.env, prog, group });
   try {
     if (globals.formatError) throw new UsageError(globals.formatError, spec);
     if (globals.version && !spec) {
@@ -82,26 +85,22 @@ export async function runCli(
       return { exitCode: 0 };
     }
     if (!spec) {
-      if (group === undefined) {
-        // A missing command is an argument error like any other (cli.md §4.3): help and the
-        // three error lines on stderr in text mode, exactly one envelope in JSON mode.
-        throw new UsageError("the following arguments are required: command", undefined);
-      }
-      if (group === "-h" || group === "--help") {
-        reporter.raw(TOP_HELP);
+      // nvflare/cli.py run(): without a command (and without --version) the reference prints
+      // the top-level help on stdout and exits 0, in every output format.
+      if (group === undefined || group === "-h" || group === "--help") {
+        reporter.raw(topHelpText(prog));
         return { exitCode: 0 };
       }
-      if (
-        group === "cert" &&
-        (globals.rest[1] === undefined || globals.rest[1] === "-h" || globals.rest[1] === "--help")
-      ) {
-        if (globals.rest[1] === undefined)
-          throw new FlareError("INVALID_ARGS", { detail: "cert subcommand required" });
-        reporter.raw(TOP_HELP);
+      const commandGroup = findGroup(group);
+      const sub = globals.rest[1];
+      if (commandGroup && (sub === "-h" || sub === "--help")) {
+        reporter.raw(groupHelpText(commandGroup, prog));
         return { exitCode: 0 };
       }
+      // cert_cli.py handle_cert_cmd(): `cert subcommand required`, INVALID_ARGS exit 4 (cli.md §2).
+      if (commandGroup && sub === undefined) throw new GroupCommandRequired(commandGroup);
       throw new UsageError(
-        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from 'cert init', 'cert request', 'cert approve', 'cert inspect', 'package', 'kit crl install', 'ui')`,
+        `invalid choice: '${globals.rest.slice(0, 2).join(" ")}' (choose from ${COMMANDS.map((c) => `'${c.words.join(" ")}'`).join(", ")})`,
         undefined,
       );
     }
@@ -110,23 +109,39 @@ export async function runCli(
       return { exitCode: 0 };
     }
     if (commandArgv.includes("-h") || commandArgv.includes("--help")) {
-      reporter.raw(helpText(spec));
+      reporter.raw(helpText(spec, prog));
       return { exitCode: 0 };
     }
     const options = parseCommandArgs(spec, commandArgv);
     await spec.run(options, { reporter, cwd: context.cwd, env: context.env });
     return { exitCode: 0 };
   } catch (error) {
-    return { exitCode: reportFailure(error, reporter, spec, context.env) };
+    return { exitCode: fail(error) };
   }
 }
 
-function reportFailure(
-  error: unknown,
-  reporter: Reporter,
-  spec: CommandSpec | undefined,
-  env: Record<string, string | undefined>,
-): number {
+/** Where a failure happened: the command (or group word) and how help names the program. */
+interface FailureContext {
+  reporter: Reporter;
+  spec: CommandSpec | undefined;
+  env: Record<string, string | undefined>;
+  prog: string;
+  group?: string | undefined;
+}
+
+function reportFailure(error: unknown, context: FailureContext): number {
+  const { reporter, spec, env, prog } = context;
+  if (error instanceof GroupCommandRequired) {
+    // cli_output.output_usage_error(): the group's help on stderr, a blank line, the error.
+    reporter.error({
+      code: "INVALID_ARGS",
+      message: `Invalid arguments. \u2014 ${error.message}`,
+      hint: "Run with -h for usage.",
+      exitCode: 4,
+      preamble: `${groupHelpText(error.group, prog)}\n`,
+    });
+    return 4;
+  }
   if (error instanceof UsageError) {
     const choices = spec ? [] : COMMANDS.map((c) => c.words.join(" "));
     if (reporter.format === "json") {
@@ -139,7 +154,7 @@ function reportFailure(
             : error.message,
         hint: "Run with --help to see usage.",
         exitCode: 4,
-        data: usageData(error.command ?? spec, choices),
+        data: usageData(error.command ?? spec, choices, prog),
       });
     } else {
       reporter.error({
@@ -147,7 +162,7 @@ function reportFailure(
         message: `Invalid arguments. \u2014 ${error.message}`,
         hint: "Run with -h for usage.",
         exitCode: 4,
-        preamble: `${error.command ? helpText(error.command) : TOP_HELP}\n`,
+        preamble: `${usageHelp(error.command, context)}\n`,
       });
     }
     return 4;
@@ -174,4 +189,11 @@ function reportFailure(
   if (env.FLARE_PROVISION_DEBUG && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);
   return 5;
+}
+
+/** The help printed before an argument error: the command's, else its group's, else the top-level one. */
+function usageHelp(command: CommandSpec | undefined, context: FailureContext): string {
+  if (command) return helpText(command, context.prog);
+  const group = findGroup(context.group);
+  return group ? groupHelpText(group, context.prog) : topHelpText(context.prog);
 }

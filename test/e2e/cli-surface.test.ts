@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { runCli } from "../helpers/cli.ts";
+import { COMMANDS } from "../../src/cli/commands/index.ts";
+import { CLI, runCli } from "../helpers/cli.ts";
 import { makeTempDir } from "../helpers/fixtures.ts";
 
 describe("the CLI surface", () => {
@@ -11,8 +15,9 @@ describe("the CLI surface", () => {
   test("-h prints the command's help with examples and exits 0", () => {
     const run = cli("cert", "approve", "-h");
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^usage: nvflare cert approve REQUEST_ZIP -c CA_DIR --profile PROFILE/);
-    assert.match(run.stdout, /examples:\n {2}nvflare cert approve /);
+    // Started as `node dist/cli.js`, not through a bin: help uses the package's own name.
+    assert.match(run.stdout, /^usage: flare-provision cert approve REQUEST_ZIP -c CA_DIR --profile PROFILE/);
+    assert.match(run.stdout, /examples:\n {2}flare-provision cert approve /);
     assert.match(run.stdout, /exit codes:/);
   });
 
@@ -28,12 +33,26 @@ describe("the CLI surface", () => {
     assert.deepEqual(schema.args[3].aliases, ["--expected-fingerprint"]);
   });
 
-  test("cert without a subcommand is INVALID_ARGS exit 4", () => {
+  test("cert without a subcommand prints the cert help on stderr, then INVALID_ARGS exit 4", () => {
     const run = cli("cert");
     assert.equal(run.code, 4);
-    assert.equal(
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect\} \.\.\.\n/);
+    assert.ok(
+      run.stderr.endsWith(
+        "\n\nInvalid arguments. \u2014 cert subcommand required\nHint: Run with -h for usage.\nCode: INVALID_ARGS (exit 4)\n",
+      ),
       run.stderr,
-      "Invalid arguments. \u2014 cert subcommand required\nHint: Run the command with -h for usage.\nCode: INVALID_ARGS (exit 4)\n",
+    );
+  });
+
+  test("cert without a subcommand in JSON mode is one envelope without usage data", () => {
+    const run = cli("cert", "--format", "json");
+    assert.equal(run.code, 4);
+    assert.equal(run.stderr, "");
+    assert.equal(
+      run.stdout,
+      '{"schema_version": "1", "status": "error", "exit_code": 4, "error_code": "INVALID_ARGS", "message": "Invalid arguments. \\u2014 cert subcommand required", "hint": "Run with -h for usage."}\n',
     );
   });
 
@@ -78,5 +97,90 @@ describe("the CLI surface", () => {
       run.json?.message,
       "Invalid arguments. \u2014 FLARE_PROVISION_NOW must be a UTC timestamp such as 2026-11-27T15:30:00Z, not 'tomorrow'",
     );
+  });
+
+  describe("through each installed bin name", () => {
+    // npm links each "bin" name to dist/cli.js; argv[1] is then the link's path.
+    for (const bin of ["nvflare", "flare-provision"]) {
+      symlinkSync(CLI, join(dir, bin));
+    }
+    const binRun = (bin: string, ...args: string[]) => {
+      const result = spawnSync(process.execPath, [join(dir, bin), ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+
+    for (const bin of ["nvflare", "flare-provision"]) {
+      test(`bare ${bin} prints the top-level help, naming ${bin}, and exits 0`, () => {
+        for (const args of [[], ["--format", "json"], ["-h"]]) {
+          const run = binRun(bin, ...args);
+          assert.equal(run.code, 0, args.join(" "));
+          assert.equal(run.stderr, "");
+          assert.match(
+            run.stdout,
+            new RegExp(
+              `^usage: ${bin} \\[-h\\] \\[--version\\] \\[--format \\{txt,json\\}\\] \\{cert,package,kit,ui\\} \\.\\.\\.\\n`,
+            ),
+          );
+          // Generated from the command table: every command with its summary, in table order.
+          const listed = COMMANDS.map((spec) => run.stdout.indexOf(`  ${spec.words.join(" ")} `));
+          assert.ok(
+            listed.every((at, i) => at > 0 && (i === 0 || at > (listed[i - 1] as number))),
+            run.stdout,
+          );
+          for (const spec of COMMANDS) assert.ok(run.stdout.includes(spec.summary), spec.summary);
+          assert.ok(run.stdout.includes(`Run '${bin} <command> -h' for the options of a command.`));
+        }
+      });
+
+      test(`${bin} cert --help lists the cert subcommands and exits 0`, () => {
+        const run = binRun(bin, "cert", "--help");
+        assert.equal(run.code, 0);
+        assert.equal(run.stderr, "");
+        assert.match(
+          run.stdout,
+          new RegExp(`^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect\\} \\.\\.\\.\\n`),
+        );
+        const subcommands = [...run.stdout.matchAll(/^ {2}([a-z]+) {4,}(.+)$/gm)].map((m) => [m[1], m[2]]);
+        assert.deepEqual(
+          subcommands,
+          COMMANDS.filter((spec) => spec.words[0] === "cert").map((spec) => [spec.words[1], spec.summary]),
+        );
+        assert.equal(binRun(bin, "cert", "-h").stdout, run.stdout);
+      });
+
+      test(`bare ${bin} cert prints the cert help naming ${bin} before the error`, () => {
+        const run = binRun(bin, "cert");
+        assert.equal(run.code, 4);
+        assert.equal(run.stdout, "");
+        assert.equal(
+          run.stderr.split("\n\nInvalid arguments.")[0],
+          `${binRun(bin, "cert", "-h").stdout.trimEnd()}`,
+        );
+        // An unknown cert subcommand is the cert parser's error too, after the cert help.
+        const unknown = binRun(bin, "cert", "sign");
+        assert.equal(unknown.code, 4);
+        assert.equal(
+          unknown.stderr.split("\n\nInvalid arguments.")[0],
+          run.stderr.split("\n\nInvalid arguments.")[0],
+        );
+      });
+
+      test(`a command's help and usage errors name ${bin}`, () => {
+        const help = binRun(bin, "package", "-h");
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, new RegExp(`^usage: ${bin} package INPUT `));
+        assert.match(help.stdout, new RegExp(`examples:\\n {2}${bin} package `));
+        const error = binRun(bin, "cert", "request");
+        assert.equal(error.code, 4);
+        assert.match(error.stderr, new RegExp(`^usage: ${bin} cert request -p PARTICIPANT`));
+        const json = JSON.parse(binRun(bin, "--format", "json", "cert", "request").stdout);
+        assert.match(json.data.usage, new RegExp(`^usage: ${bin} cert request `));
+      });
+    }
   });
 });

@@ -90,7 +90,7 @@ async function runBatch(
 /** `nvflare cert approve`: verify a request zip and sign it (validation.md §4.3). */
 export const certApprove: CommandSpec = {
   words: ["cert", "approve"],
-  summary: "verify request zips and sign them",
+  summary: "verify request zips and sign them (Project Admin)",
   description:
     "Verify a request zip and issue the participant's certificate with the project root CA (Project Admin). Writes <name>.signed.zip next to the request zip (or --out) and prints the root fingerprint to share out of band. Running the command is the approval. Several zips or a folder of *.request.zip approve a batch: each valid zip is signed, a bad one is reported and skipped, one line (JSON: one record) per zip, exit non-zero if any failed. --dry-run verifies everything and shows what would be signed without writing anything.",
   args: [

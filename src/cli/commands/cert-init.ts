@@ -5,7 +5,7 @@ import { nodeEnv } from "../node-env.ts";
 /** `nvflare cert init`: create the project root CA (cli.md §2, validation.md §4.1). */
 export const certInit: CommandSpec = {
   words: ["cert", "init"],
-  summary: "create the project root CA",
+  summary: "create the project root CA (Project Admin)",
   description:
     "Create the project root CA (Project Admin). Writes rootCA.key (0600), rootCA.pem and ca.json into the output directory and prints the root fingerprint to share out of band.",
   args: [

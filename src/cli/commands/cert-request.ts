@@ -4,7 +4,7 @@ import { nodeEnv } from "../node-env.ts";
 /** `nvflare cert request`: key, CSR and request zip for one participant (validation.md §4.2). */
 export const certRequest: CommandSpec = {
   words: ["cert", "request"],
-  summary: "create a private key, CSR and request zip",
+  summary: "create a private key, CSR and request zip (participant)",
   description:
     "Create a private key (0600, never leaves this machine), a CSR and <name>.request.zip for the participant defined in a one-participant YAML file. Send only the request zip to the Project Admin.",
   args: [

@@ -1,4 +1,4 @@
-import type { CommandSpec } from "../command-spec.ts";
+import type { CommandGroup, CommandSpec } from "../command-spec.ts";
 import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
@@ -16,4 +16,20 @@ export const COMMANDS: CommandSpec[] = [
   packageKit,
   kitCrlInstall,
   ui,
+];
+
+/** Command words that group subcommands; help for a group lists its commands from {@link COMMANDS}. */
+export const GROUPS: CommandGroup[] = [
+  {
+    word: "cert",
+    summary: "certificates for distributed provisioning",
+    description:
+      "Manage certificates for FLARE distributed provisioning: the Project Admin creates the root CA and approves requests; each participant requests its certificate and keeps its private key.",
+  },
+  {
+    word: "kit",
+    summary: "maintain startup kits after packaging",
+    description:
+      "Maintain startup kits that 'package' wrote: install the Project Admin's CRL and the revocation guard into a server kit.",
+  },
 ];

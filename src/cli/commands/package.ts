@@ -4,7 +4,7 @@ import { nodeEnv } from "../node-env.ts";
 /** `nvflare package`: verify a signed zip and write the startup kit (validation.md §4.4). */
 export const packageKit: CommandSpec = {
   words: ["package"],
-  summary: "verify a signed zip and write the startup kit",
+  summary: "verify a signed zip and write the startup kit (participant)",
   description:
     "Verify a signed zip from the Project Admin against the local request folder and write the startup kit under <workspace>/<project>/prod_<NN>/<name>/. Pass --fingerprint with the root fingerprint the Project Admin shared out of band.",
   args: [

@@ -39,11 +39,6 @@ function blank(value: unknown): unknown {
 }
 
 /**
- * Checks the local request folder against a verified approval: request.json identity and
- * hashes, the certificate's signature by the root and expiry, the key/certificate pair, and
- * the local site.yaml identity. Returns the local facts the kit needs.
- */
-/**
  * The local `request.json` as an object (validation.md §4.4 row 24): absent ->
  * `REQUEST_METADATA_NOT_FOUND` (exit 1), unparsable or not an object -> `REQUEST_METADATA_INVALID`.
  */
@@ -92,6 +87,12 @@ export function parseLocalSiteYaml(bytes: Uint8Array | undefined): Record<string
   return doc;
 }
 
+/**
+ * Checks the local request folder against a verified approval (validation.md §4.4 rows 23-34):
+ * request.json identity and hashes, the certificate's signature by the root and its expiry,
+ * the key/certificate pair, and the local site.yaml identity. Returns the local facts the kit
+ * is built from; `buildKit` trusts exactly these. Throws the first failure's FlareError.
+ */
 export async function checkLocalRequest(
   approval: VerifiedApproval,
   local: LocalRequest,

@@ -1,5 +1,5 @@
 import { toHex } from "../bytes/encoding.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { readSingleTlv, sequenceChildren, type Tlv, tlvBytes, tlvChildren, tlvContent } from "./der.ts";
 import { importRsaPublicKey } from "./keys.ts";
 import { parseName, type SubjectAttrs } from "./names.ts";
@@ -52,7 +52,7 @@ export interface ParsedCertificate {
   /** The signature bytes. */
   signature: Uint8Array;
   /** Imports the certificate's RSA public key for PKCS#1 v1.5 (default) or PSS verification. */
-  importPublicKey(deps: Pick<CoreDeps, "crypto">, scheme?: "pkcs1" | "pss"): Promise<CryptoKey>;
+  importPublicKey(deps: Pick<CoreDeps, "crypto">, scheme?: "pkcs1" | "pss"): Promise<WebCryptoKey>;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 } from "@peculiar/asn1-x509";
 import { fromHex, toArrayBuffer } from "../bytes/encoding.ts";
 import { isoSeconds } from "../bytes/time.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import type { ParsedCertificate } from "./certificate.ts";
 import { derSequence, derTlv, sequenceChildren } from "./der.ts";
 import type { SigningKey } from "./keys.ts";
@@ -79,7 +79,7 @@ export interface LeafCertificateParams {
 /** The root that signs a leaf: its parsed certificate and its private key. */
 export interface IssuingCa {
   certificate: ParsedCertificate;
-  privateKey: CryptoKey;
+  privateKey: WebCryptoKey;
 }
 
 /**

@@ -3,7 +3,7 @@ import { RSAPrivateKey } from "@peculiar/asn1-rsa";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { toArrayBuffer } from "../bytes/encoding.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { derSequence, derTlv } from "./der.ts";
 import { encodePem, findPemBlocks, type PemError } from "./pem.ts";
 
@@ -11,12 +11,15 @@ import { encodePem, findPemBlocks, type PemError } from "./pem.ts";
 export const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
 
 /** The WebCrypto algorithm every certificate and CSR signature here uses (certificates.md §2-4). */
-export const PKCS1_SHA256: RsaHashedImportParams = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+export const PKCS1_SHA256 = {
+  name: "RSASSA-PKCS1-v1_5",
+  hash: "SHA-256",
+} as const satisfies RsaHashedImportParams;
 
 /** A private key ready for signing, with the public half in the two encodings we need. */
 export interface LoadedPrivateKey {
   /** RSASSA-PKCS1-v1_5 / SHA-256 signing key (not extractable). */
-  privateKey: CryptoKey;
+  privateKey: WebCryptoKey;
   /** DER SubjectPublicKeyInfo of the matching public key, as OpenSSL encodes it. */
   spkiDer: Uint8Array;
   /** DER PKCS#8 PrivateKeyInfo; re-import it for other schemes (RSA-PSS, see pss.ts). */
@@ -28,7 +31,7 @@ export interface RsaKeyPair extends LoadedPrivateKey {
   /** PKCS#1 `RSA PRIVATE KEY` PEM: 64-character lines, LF, trailing newline. */
   privateKeyPem: string;
   /** RSASSA-PKCS1-v1_5 / SHA-256 verification key. */
-  publicKey: CryptoKey;
+  publicKey: WebCryptoKey;
 }
 
 /** What signing a CSR or certificate needs: the key and its SubjectPublicKeyInfo. */
@@ -132,7 +135,7 @@ export async function loadPkcs8(
   deps: Pick<CoreDeps, "crypto">,
 ): Promise<LoadedPrivateKey> {
   const subtle = deps.crypto.subtle;
-  let extractable: CryptoKey;
+  let extractable: WebCryptoKey;
   try {
     extractable = await subtle.importKey("pkcs8", toArrayBuffer(pkcs8Der), PKCS1_SHA256, true, ["sign"]);
   } catch (err) {
@@ -161,7 +164,7 @@ export async function importRsaPublicKey(
   deps: Pick<CoreDeps, "crypto">,
   scheme: "pkcs1" | "pss" = "pkcs1",
   hash = "SHA-256",
-): Promise<CryptoKey> {
+): Promise<WebCryptoKey> {
   const name = scheme === "pss" ? "RSA-PSS" : "RSASSA-PKCS1-v1_5";
   return deps.crypto.subtle.importKey("spki", toArrayBuffer(spkiDer), { name, hash }, true, ["verify"]);
 }

@@ -1,5 +1,5 @@
 import { fromBase64, toArrayBuffer, toBase64 } from "../bytes/encoding.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { importRsaPublicKey } from "./keys.ts";
 
 const PSS_SHA256: RsaHashedImportParams = { name: "RSA-PSS", hash: "SHA-256" };
@@ -53,7 +53,7 @@ export async function verifyPss(
     return false;
   }
   if (signature.length === 0) return false;
-  let key: CryptoKey;
+  let key: WebCryptoKey;
   try {
     key = await importRsaPublicKey(spkiDer, deps, "pss");
   } catch {

@@ -1,5 +1,5 @@
 import { fromHex, toArrayBuffer } from "../bytes/encoding.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { DerError, derSequence, derTlv, type Tlv, tlvContent } from "./der.ts";
 import { importRsaPublicKey, PKCS1_SHA256 } from "./keys.ts";
 
@@ -29,7 +29,7 @@ export function pkcs1HashFor(signatureOid: string): string | undefined {
  */
 export async function signEnvelope(
   tbs: Uint8Array,
-  privateKey: CryptoKey,
+  privateKey: WebCryptoKey,
   deps: Pick<CoreDeps, "crypto">,
 ): Promise<Uint8Array> {
   const signature = new Uint8Array(
