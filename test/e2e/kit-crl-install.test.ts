@@ -158,7 +158,10 @@ describe("nvflare kit crl install", () => {
   test("-h explains the command with examples and exit codes", () => {
     const run = cli("kit", "crl", "install", "-h");
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^usage: flare-provision kit crl install CRL KIT_DIR \[--force\] \[--schema\]\n/);
+    assert.match(
+      run.stdout,
+      /^usage: flare-provision kit crl install CRL KIT_DIR \[--force\] \[--schema\]\n/,
+    );
     assert.match(run.stdout, /examples:\n {2}flare-provision kit crl install /);
     assert.match(run.stdout, /exit codes:/);
     assert.match(
