@@ -29,6 +29,7 @@ const SOURCES = [
   "tsconfig.json",
   "docs",
   "examples",
+  "python",
   "scripts",
   "src",
 ];
@@ -237,12 +238,18 @@ describe("the npm package", () => {
       "dist/core/index.js",
       "dist/core/index.d.ts",
       "dist/core/package/build-kit-from-signed-zip.d.ts",
+      "dist/ui/index.html",
+      "dist/ui/app.js",
+      "dist/ui/app.css",
+      "python/flare_provision_revocation.py",
     ])
       assert.ok(paths.includes(path), `${path} is not in the tarball`);
     const unexpected = paths.filter(
       (path) =>
-        !/^(LICENSE|README\.md|package\.json|docs\/[^/]+\.md|examples\/hospital\/[^/]+\.yaml)$/.test(path) &&
-        !/^dist\/(package\.json|cli\.js|index\.js|chunks\/[^/]+\.js|core\/(package\.json|index\.js)|(types|core)\/.+\.d\.ts)$/.test(
+        !/^(LICENSE|README\.md|package\.json|docs\/[^/]+\.(md|png)|examples\/hospital\/[^/]+\.yaml|python\/[^/]+\.py)$/.test(
+          path,
+        ) &&
+        !/^dist\/(package\.json|cli\.js|index\.js|chunks\/[^/]+\.js|core\/(package\.json|index\.js)|(types|core)\/.+\.d\.ts|ui\/(index\.html|app\.js|app\.css))$/.test(
           path,
         ),
     );

@@ -54,6 +54,10 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["--out", "out.signed.zip"],
   ],
   "cert inspect": [["path", "ca"]],
+  "kit crl install": [
+    ["crl", "ca/crl.pem"],
+    ["kit_dir", "kit"],
+  ],
   package: [
     ["input", `${SITE}/${SITE}.signed.zip`],
     ["-w", "ws"],
@@ -75,6 +79,8 @@ const PATH_ARGS = [
   "package input",
   "package -w/--workspace",
   "package --request-dir",
+  "kit crl install crl",
+  "kit crl install kit_dir",
 ];
 
 function tokenOf(command: string, arg: string): string {
@@ -111,9 +117,8 @@ describe("an empty or whitespace-only path is INVALID_ARGS naming the argument",
     ["whitespace-only", " \t", "expected a path, got only whitespace (' \t')"],
   ];
   for (const entry of PATH_ARGS) {
-    const [word1, word2, ...rest] = entry.split(" ");
-    const command = word1 === "package" ? "package" : `${word1} ${word2}`;
-    const arg = word1 === "package" ? [word2, ...rest].join(" ") : rest.join(" ");
+    const command = Object.keys(VALID).find((words) => entry.startsWith(`${words} `)) ?? "";
+    const arg = entry.slice(command.length + 1);
     for (const [label, value, reason] of values) {
       test(`${command} ${arg} ${label}`, async () => {
         const before = snapshot(world.root);

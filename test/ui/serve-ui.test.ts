@@ -149,7 +149,7 @@ describe("flare-provision ui arguments and errors", () => {
   test("--help says it serves on 127.0.0.1 and names --port", () => {
     const run = runCli(["ui", "--help"], { cwd: REPO_ROOT, home: REPO_ROOT });
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /usage: nvflare ui/);
+    assert.match(run.stdout, /usage: flare-provision ui/);
     assert.match(run.stdout, /--port N/);
     assert.match(run.stdout, /127\.0\.0\.1/);
   });
