@@ -281,7 +281,7 @@ function referenceApproveViolations(zip: ZipListing): string[] {
   return v;
 }
 
-/** True when the reference CLI itself can run here (MANIFEST.md: `python3 -m nvflare.cli`). */
+/** True when the reference CLI itself can run here (CATALOGUE.md: `python3 -m nvflare.cli`). */
 const HAS_NVFLARE = spawnSync("python3", ["-c", "import nvflare"]).status === 0;
 
 /** True when python3 has PyYAML (the reference's YAML library); then it parses site.yaml too. */
