@@ -20,6 +20,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { buildKit } from "../src/core/kit/build-kit.ts";
 import type { KitInput, KitTree } from "../src/core/kit/types.ts";
+import { TEMP_ENV } from "./helpers/cli.ts";
 import { makeTempDir } from "./helpers/fixtures.ts";
 import { kitScriptsGolden, type ScriptChange, type ScriptScenario } from "./helpers/golden.ts";
 import { kitInputFromRequestDir } from "./helpers/kit-inputs.ts";
@@ -124,6 +125,7 @@ function baseEnv(record: string, extra: Record<string, string> = {}): Record<str
     PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     HOME: temp.dir,
     LANG: "C",
+    ...TEMP_ENV,
     FAKE_PY_RECORD: record,
     ...extra,
   };

@@ -15,7 +15,7 @@ import { basename, dirname, join } from "node:path";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { parse as parseYaml } from "yaml";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { type CliRun, runCli, TEMP_ENV } from "../helpers/cli.ts";
 import { copyScenario, fixturePath } from "../helpers/fixtures.ts";
 import { referenceRuntimeInvocation } from "../helpers/golden.ts";
 import { fixtureKitListing } from "../helpers/kit-inputs.ts";
@@ -546,6 +546,7 @@ export function runtimeInvocation(kitDir: string, binDir: string, record: string
       PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       HOME: dirname(record),
       FAKE_PY_RECORD: record,
+      ...TEMP_ENV,
     },
     encoding: "utf8",
     timeout: 15_000,

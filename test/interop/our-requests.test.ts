@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { parse as parseYaml } from "yaml";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { type CliRun, runCli, TEMP_ENV } from "../helpers/cli.ts";
 import { fixturePath, makeTempDir, readFixture } from "../helpers/fixtures.ts";
 import {
   assertReferenceZipLayout,
@@ -524,6 +524,7 @@ describe("our requests and approvals, the reference's rules", () => {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             HOME: home,
             LANG: "C.UTF-8",
+            ...TEMP_ENV,
             ...(process.env.PYTHONPATH ? { PYTHONPATH: process.env.PYTHONPATH } : {}),
           },
         },
