@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   closeSync,
-  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -19,12 +20,18 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { buildKit } from "../src/core/kit/build-kit.ts";
 import type { KitInput, KitTree } from "../src/core/kit/types.ts";
-import { fixtureModes, fixturePath, makeTempDir } from "./helpers/fixtures.ts";
+import { TEMP_ENV } from "./helpers/cli.ts";
+import { makeTempDir } from "./helpers/fixtures.ts";
+import { kitScriptsGolden, type ScriptChange, type ScriptScenario } from "./helpers/golden.ts";
 import { kitInputFromRequestDir } from "./helpers/kit-inputs.ts";
 
-// Runs the kit scripts (startup-kits.md §7) against a fake `python3` that records its argv and
-// environment, for our kits and for copies of the reference kits: equal records prove that our
-// own scripts launch the FLARE runtime exactly as the reference's do.
+// Runs our kit scripts (startup-kits.md §7) against a fake `python3` that records its cwd, argv
+// and environment, and compares what they did with what the reference kits' scripts did under
+// the same fake (test/vectors/nvflare/golden/kit-scripts.json, captured once from the
+// reference kits by scripts/import-reference-vectors.mjs; the reference scripts are NVIDIA's
+// text and are not in the repository): equal records prove that our own scripts launch the
+// FLARE runtime exactly as the reference's do. The golden data is checked too, so a
+// re-capture that changed the reference's behaviour fails here.
 
 const HOSPITAL = "hospital/work/workspace/hospital_federation/prod_00";
 const KITS = {
@@ -36,12 +43,15 @@ const KITS = {
   admin: { request: "hospital/work/alice@hospital-alpha.org", ref: `${HOSPITAL}/alice@hospital-alpha.org` },
 } as const;
 type KitName = keyof typeof KITS;
+const GOLDEN = kitScriptsGolden().scenarios;
 
 const FAKE_PYTHON = `#!/usr/bin/env bash
-# Test double for python3: records how it was called, then sleeps or exits as told.
+# Test double for python3: records how it was called, then sleeps or exits as told (the
+# double scripts/import-reference-vectors.mjs ran the reference kits with).
 record="\${FAKE_PY_RECORD:?}"
 {
   printf 'pid\\t%s\\n' "$$"
+  printf 'cwd\\t%s\\n' "$PWD"
   printf 'PYTHONPATH\\t%s\\n' "\${PYTHONPATH-<unset>}"
   printf 'MALLOC_ARENA_MAX\\t%s\\n' "\${MALLOC_ARENA_MAX-<unset>}"
   printf 'argv'
@@ -55,6 +65,7 @@ exit "\${FAKE_PY_EXIT:-0}"
 
 interface PyRecord {
   pid: number;
+  cwd: string;
   argv: string[];
   env: Record<string, string>;
 }
@@ -104,23 +115,9 @@ function ourKit(name: KitName, dest: string, change: (input: KitInput) => KitInp
   return writeTree(buildKit(change(kitInputFromRequestDir(KITS[name].request))), dest);
 }
 
-/** Copies a reference kit, restoring its modes and empty folders from file-modes.tsv. */
-function referenceKit(name: KitName, dest: string): string {
-  const kitDir = KITS[name].ref;
-  cpSync(fixturePath(kitDir), dest, { recursive: true });
-  for (const row of fixtureModes()) {
-    if (!row.path.startsWith(`${kitDir}/`)) continue;
-    const target = join(dest, row.path.slice(kitDir.length + 1));
-    if (row.type === "d") mkdirSync(target, { recursive: true });
-    chmodSync(target, row.mode);
-  }
-  return dest;
-}
-
-/** Our kit or a copy of the reference kit, in a fresh folder of its own (`<fresh>/kit`). */
-function kitFor(which: "ours" | "reference", name: KitName): string {
-  const dest = join(freshDir(name), "kit");
-  return which === "ours" ? ourKit(name, dest) : referenceKit(name, dest);
+/** Our kit in a fresh sandbox of its own (`<sandbox>/kit`, the layout the golden runs had). */
+function kitFor(name: KitName): string {
+  return ourKit(name, join(freshDir(name), "kit"));
 }
 
 function baseEnv(record: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -128,13 +125,16 @@ function baseEnv(record: string, extra: Record<string, string> = {}): Record<str
     PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     HOME: temp.dir,
     LANG: "C",
+    ...TEMP_ENV,
     FAKE_PY_RECORD: record,
     ...extra,
   };
 }
 
+/** Runs a script with cwd = the sandbox (the kit's parent), as the golden runs had. */
 function run(script: string, args: string[], env: Record<string, string>, input = "") {
-  const result = spawnSync(script, args, { env, input, encoding: "utf8", timeout: 15_000 });
+  const cwd = dirname(dirname(dirname(script)));
+  const result = spawnSync(script, args, { cwd, env, input, encoding: "utf8", timeout: 15_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -148,6 +148,7 @@ function readRecord(path: string): PyRecord {
   const value = (key: string) => fields.get(key)?.[0] ?? "";
   return {
     pid: Number(value("pid")),
+    cwd: value("cwd"),
     argv: fields.get("argv") ?? [],
     env: { PYTHONPATH: value("PYTHONPATH"), MALLOC_ARENA_MAX: value("MALLOC_ARENA_MAX") },
   };
@@ -164,6 +165,65 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 /** The argv with the kit (or workspace) root replaced by a placeholder, for comparisons. */
 function normalize(argv: string[], root: string, placeholder: string): string[] {
   return argv.map((arg) => arg.split(root).join(placeholder));
+}
+
+/** Sandbox paths as the golden file writes them: `<KIT>`, `<WS>`, then `<DIR>`. */
+function placeholders(dir: string): (text: string) => string {
+  return (text) =>
+    text.split(join(dir, "kit")).join("<KIT>").split(join(dir, "ws")).join("<WS>").split(dir).join("<DIR>");
+}
+
+interface Entry {
+  type: "f" | "d" | "l";
+  mode: string;
+  sha256?: string;
+  target?: string;
+}
+
+/** Every entry under a sandbox, the fake python3's record excluded (folders end in `/`). */
+function sandboxTree(dir: string, rel = "", out = new Map<string, Entry>()): Map<string, Entry> {
+  const norm = placeholders(dir);
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    if (!rel && (name.startsWith("py.record") || name === "rec" || name === "start.log")) continue;
+    const st = lstatSync(join(dir, path));
+    const mode = (st.mode & 0o7777).toString(8);
+    if (st.isSymbolicLink()) out.set(path, { type: "l", mode, target: norm(readlinkSync(join(dir, path))) });
+    else if (st.isDirectory()) {
+      out.set(`${path}/`, { type: "d", mode });
+      sandboxTree(dir, path, out);
+    } else {
+      const sha256 = createHash("sha256")
+        .update(readFileSync(join(dir, path)))
+        .digest("hex");
+      out.set(path, { type: "f", mode, sha256 });
+    }
+  }
+  return out;
+}
+
+/** What changed between two sandbox trees, in the golden file's form. */
+function treeChanges(before: Map<string, Entry>, after: Map<string, Entry>): ScriptChange[] {
+  const out: ScriptChange[] = [];
+  const describe = (change: ScriptChange["change"], path: string, e: Entry): ScriptChange => ({
+    change,
+    path,
+    type: e.type,
+    mode: e.mode,
+    ...(e.target ? { target: e.target } : {}),
+  });
+  for (const [path, e] of after) {
+    const old = before.get(path);
+    if (!old) out.push(describe("A", path, e));
+    else if (JSON.stringify(old) !== JSON.stringify(e)) out.push(describe("M", path, e));
+  }
+  for (const [path, e] of before) if (!after.has(path)) out.push(describe("D", path, e));
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The after-run listing line of a sandbox entry, e.g. `d 755 kit/transfer/`. */
+function hasEntry(golden: ScriptScenario, pattern: RegExp): boolean {
+  return golden.after.some((line) => pattern.test(line));
 }
 
 const SERVER_ARGV = (ws: string) => [
@@ -200,24 +260,49 @@ describe("sub_start.sh --once", () => {
     ["client", CLIENT_ARGV],
   ] as const) {
     test(`runs the ${name} runtime in the foreground with the kit as workspace, like the reference`, () => {
-      const records: string[][] = [];
-      for (const which of ["ours", "reference"] as const) {
-        const kit = kitFor(which, name);
-        const record = join(kit, "..", "py.record");
-        const result = run(
-          join(kit, "startup/sub_start.sh"),
-          ["--once"],
-          baseEnv(record, { PYTHONPATH: "/opt/site" }),
-        );
-        assert.equal(result.status, 0, result.stderr);
-        assert.match(result.stdout, new RegExp(`WORKSPACE set to ${kit}\n`));
-        assert.ok(statSync(join(kit, "transfer")).isDirectory());
-        const rec = readRecord(record);
-        assert.deepEqual(rec.argv, expected(kit), which);
-        assert.deepEqual(rec.env, { PYTHONPATH: "/local/custom:/opt/site", MALLOC_ARENA_MAX: "4" }, which);
-        records.push(normalize(rec.argv, kit, "<KIT>"));
-      }
-      assert.deepEqual(records[0], records[1]);
+      // The reference kit, as golden/kit-scripts.json captured it.
+      const golden = GOLDEN[`sub_start --once/${name}`];
+      assert.deepEqual(
+        { kit: golden.kit, script: golden.script, args: golden.args, env: golden.env },
+        {
+          kit: KITS[name].ref,
+          script: "startup/sub_start.sh",
+          args: ["--once"],
+          env: { PYTHONPATH: "/opt/site" },
+        },
+      );
+      assert.equal(golden.status, 0, "reference");
+      assert.ok(golden.stdoutLines.includes("WORKSPACE set to <KIT>"), "reference");
+      assert.ok(hasEntry(golden, /^d \d+ kit\/transfer\/$/), "reference");
+      assert.ok(golden.record, "reference: python3 ran");
+      assert.deepEqual(golden.record.argv, expected("<KIT>"), "reference");
+      assert.deepEqual(
+        { PYTHONPATH: golden.record.PYTHONPATH, MALLOC_ARENA_MAX: golden.record.MALLOC_ARENA_MAX },
+        { PYTHONPATH: "/local/custom:/opt/site", MALLOC_ARENA_MAX: "4" },
+        "reference",
+      );
+
+      // Ours.
+      const kit = kitFor(name);
+      const dir = dirname(kit);
+      const record = join(dir, "py.record");
+      const before = sandboxTree(dir);
+      const result = run(
+        join(kit, "startup/sub_start.sh"),
+        ["--once"],
+        baseEnv(record, { PYTHONPATH: "/opt/site" }),
+      );
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`WORKSPACE set to ${kit}\n`));
+      assert.ok(statSync(join(kit, "transfer")).isDirectory());
+      const rec = readRecord(record);
+      assert.deepEqual(rec.argv, expected(kit), "ours");
+      assert.deepEqual(rec.env, { PYTHONPATH: "/local/custom:/opt/site", MALLOC_ARENA_MAX: "4" }, "ours");
+
+      // Ours did what the reference did.
+      assert.deepEqual(normalize(rec.argv, kit, "<KIT>"), golden.record.argv);
+      assert.equal(placeholders(dir)(rec.cwd), golden.record.cwd);
+      assert.deepEqual(treeChanges(before, sandboxTree(dir)), golden.changes);
     });
   }
 
@@ -242,31 +327,56 @@ describe("sub_start.sh --once", () => {
   });
 
   test("runs from NVFL_WORKSPACE with a private copy of the kit, like the reference", () => {
-    const records: string[][] = [];
-    for (const which of ["ours", "reference"] as const) {
-      const base = freshDir("client");
-      const kit =
-        which === "ours"
-          ? ourKit("client", join(base, "kit-src"))
-          : referenceKit("client", join(base, "kit-src"));
-      const ws = join(base, "ws");
-      const record = join(base, "py.record");
-      const result = run(
-        join(kit, "startup/sub_start.sh"),
-        ["--once"],
-        baseEnv(record, { NVFL_WORKSPACE: ws }),
-      );
-      assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(readRecord(record).argv, CLIENT_ARGV(ws), which);
-      assert.ok(existsSync(join(ws, "kit/startup/fed_client.json")), which);
-      assert.equal(readlinkSync(join(ws, "startup")), join(ws, "kit/startup"));
-      assert.equal(readlinkSync(join(ws, "local")), join(ws, "kit/local"));
-      assert.ok(lstatSync(join(ws, "transfer")).isDirectory());
-      assert.equal(statSync(ws).mode & 0o777, 0o700);
-      assert.equal(statSync(join(ws, "kit")).mode & 0o777, 0o700);
-      records.push(normalize(readRecord(record).argv, ws, "<WS>"));
+    // The reference kit, as captured.
+    const golden = GOLDEN["sub_start --once/client/NVFL_WORKSPACE"];
+    assert.deepEqual(
+      { kit: golden.kit, script: golden.script, args: golden.args, env: golden.env },
+      {
+        kit: KITS.client.ref,
+        script: "startup/sub_start.sh",
+        args: ["--once"],
+        env: { NVFL_WORKSPACE: "<WS>" },
+      },
+    );
+    assert.equal(golden.status, 0, "reference");
+    assert.ok(golden.record, "reference: python3 ran");
+    assert.deepEqual(golden.record.argv, CLIENT_ARGV("<WS>"), "reference");
+    for (const entry of [
+      /^f \d+ ws\/kit\/startup\/fed_client\.json$/,
+      /^l \d+ ws\/startup -> <WS>\/kit\/startup$/,
+      /^l \d+ ws\/local -> <WS>\/kit\/local$/,
+      /^d \d+ ws\/transfer\/$/,
+      /^d 700 ws\/$/,
+      /^d 700 ws\/kit\/$/,
+    ]) {
+      assert.ok(hasEntry(golden, entry), `reference: ${entry}`);
     }
-    assert.deepEqual(records[0], records[1]);
+
+    // Ours.
+    const kit = kitFor("client");
+    const dir = dirname(kit);
+    const ws = join(dir, "ws");
+    const record = join(dir, "py.record");
+    const before = sandboxTree(dir);
+    const result = run(
+      join(kit, "startup/sub_start.sh"),
+      ["--once"],
+      baseEnv(record, { NVFL_WORKSPACE: ws }),
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const rec = readRecord(record);
+    assert.deepEqual(rec.argv, CLIENT_ARGV(ws), "ours");
+    assert.ok(existsSync(join(ws, "kit/startup/fed_client.json")), "ours");
+    assert.equal(readlinkSync(join(ws, "startup")), join(ws, "kit/startup"));
+    assert.equal(readlinkSync(join(ws, "local")), join(ws, "kit/local"));
+    assert.ok(lstatSync(join(ws, "transfer")).isDirectory());
+    assert.equal(statSync(ws).mode & 0o777, 0o700);
+    assert.equal(statSync(join(ws, "kit")).mode & 0o777, 0o700);
+
+    // Ours did what the reference did: same argv and cwd, the same entries added.
+    assert.deepEqual(normalize(rec.argv, ws, "<WS>"), golden.record.argv);
+    assert.equal(placeholders(dir)(rec.cwd), golden.record.cwd);
+    assert.deepEqual(treeChanges(before, sandboxTree(dir)), golden.changes);
   });
 
   test("refuses NVFL_WORKSPACE=/ without starting anything", () => {
@@ -300,55 +410,107 @@ describe("sub_start.sh --once", () => {
 
 describe("fl_admin.sh", () => {
   test("forwards all arguments to the admin console, like the reference", () => {
-    const records: string[][] = [];
-    for (const which of ["ours", "reference"] as const) {
-      const kit = kitFor(which, "admin");
-      rmSync(join(kit, "transfer"), { recursive: true });
-      const record = join(kit, "..", "py.record");
-      const result = run(
-        join(kit, "startup/fl_admin.sh"),
-        ["extra", "args"],
-        baseEnv(record, { FAKE_PY_EXIT: "2" }),
-      );
-      assert.equal(result.status, 2, which);
-      assert.ok(statSync(join(kit, "transfer")).isDirectory(), which);
-      const { argv } = readRecord(record);
-      assert.deepEqual(
-        argv,
-        [
-          "-m",
-          "nvflare.fuel.hci.tools.admin",
-          "-m",
-          `${kit}/startup/..`,
-          "-s",
-          "fed_admin.json",
-          "extra",
-          "args",
-        ],
-        which,
-      );
-      records.push(normalize(argv, kit, "<KIT>"));
-    }
-    assert.deepEqual(records[0], records[1]);
+    const expected = (kit: string) => [
+      "-m",
+      "nvflare.fuel.hci.tools.admin",
+      "-m",
+      `${kit}/startup/..`,
+      "-s",
+      "fed_admin.json",
+      "extra",
+      "args",
+    ];
+    // The reference kit (its transfer/ removed first), as captured.
+    const golden = GOLDEN["fl_admin/admin/extra args"];
+    assert.deepEqual(
+      { kit: golden.kit, script: golden.script, args: golden.args, env: golden.env },
+      {
+        kit: KITS.admin.ref,
+        script: "startup/fl_admin.sh",
+        args: ["extra", "args"],
+        env: { FAKE_PY_EXIT: "2" },
+      },
+    );
+    assert.equal(golden.status, 2, "reference");
+    assert.ok(hasEntry(golden, /^d \d+ kit\/transfer\/$/), "reference");
+    assert.ok(golden.record, "reference: python3 ran");
+    assert.deepEqual(golden.record.argv, expected("<KIT>"), "reference");
+
+    // Ours.
+    const kit = kitFor("admin");
+    const dir = dirname(kit);
+    rmSync(join(kit, "transfer"), { recursive: true });
+    const record = join(dir, "py.record");
+    const before = sandboxTree(dir);
+    const result = run(
+      join(kit, "startup/fl_admin.sh"),
+      ["extra", "args"],
+      baseEnv(record, { FAKE_PY_EXIT: "2" }),
+    );
+    assert.equal(result.status, 2, "ours");
+    assert.ok(statSync(join(kit, "transfer")).isDirectory(), "ours");
+    const rec = readRecord(record);
+    assert.deepEqual(rec.argv, expected(kit), "ours");
+
+    // Ours did what the reference did.
+    assert.deepEqual(normalize(rec.argv, kit, "<KIT>"), golden.record.argv);
+    assert.equal(placeholders(dir)(rec.cwd), golden.record.cwd);
+    assert.deepEqual(treeChanges(before, sandboxTree(dir)), golden.changes);
   });
 });
 
-describe("stop_fl.sh", () => {
-  for (const which of ["ours", "reference"] as const) {
-    test(`${which}: creates shutdown.fl after 'y' and nothing after 'n'`, () => {
-      const make = which === "ours" ? ourKit : referenceKit;
-      const yes = make("client", join(freshDir("client"), "kit"));
-      const answeredYes = run(join(yes, "startup/stop_fl.sh"), [], baseEnv(join(yes, "..", "rec")), "y");
-      assert.equal(answeredYes.status, 0);
-      assert.ok(existsSync(join(yes, "shutdown.fl")));
+/** Our stop_fl.sh answered `y` in a client kit and `n` in a server kit, observed. */
+function ourStopRuns() {
+  const observe = (name: KitName, answer: string) => {
+    const kit = kitFor(name);
+    const dir = dirname(kit);
+    const before = sandboxTree(dir);
+    const result = run(join(kit, "startup/stop_fl.sh"), [], baseEnv(join(dir, "rec")), answer);
+    const lines = result.stdout.split("\n").filter((line) => line !== "");
+    return {
+      kit,
+      result,
+      status: result.status,
+      lastLine: lines.at(-1),
+      changes: treeChanges(before, sandboxTree(dir)),
+      record: existsSync(join(dir, "rec")),
+    };
+  };
+  return { yes: observe("client", "y"), no: observe("server", "n") };
+}
 
-      const no = make("server", join(freshDir("server"), "kit"));
-      const answeredNo = run(join(no, "startup/stop_fl.sh"), [], baseEnv(join(no, "..", "rec")), "n");
-      assert.equal(answeredNo.status, 0);
-      assert.match(answeredNo.stdout, /Not continue\n$/);
-      assert.equal(existsSync(join(no, "shutdown.fl")), false);
-    });
-  }
+describe("stop_fl.sh", () => {
+  test("ours: creates shutdown.fl after 'y' and nothing after 'n'", () => {
+    const { yes, no } = ourStopRuns();
+    assert.equal(yes.status, 0);
+    assert.ok(existsSync(join(yes.kit, "shutdown.fl")));
+    assert.equal(no.status, 0);
+    assert.match(no.result.stdout, /Not continue\n$/);
+    assert.equal(existsSync(join(no.kit, "shutdown.fl")), false);
+  });
+
+  test("reference: creates shutdown.fl after 'y' and nothing after 'n', and ours does the same", () => {
+    const yes = GOLDEN["stop_fl/client/y"];
+    const no = GOLDEN["stop_fl/server/n"];
+    assert.deepEqual([yes.kit, yes.script, yes.stdin], [KITS.client.ref, "startup/stop_fl.sh", "y"]);
+    assert.deepEqual([no.kit, no.script, no.stdin], [KITS.server.ref, "startup/stop_fl.sh", "n"]);
+    assert.equal(yes.status, 0);
+    assert.ok(hasEntry(yes, /^f \d+ kit\/shutdown\.fl$/));
+    assert.equal(no.status, 0);
+    assert.equal(no.stdoutLastLine, "Not continue");
+    assert.equal(hasEntry(no, /shutdown\.fl$/), false);
+
+    const ours = ourStopRuns();
+    for (const [label, mine, theirs] of [
+      ["y", ours.yes, yes],
+      ["n", ours.no, no],
+    ] as const) {
+      assert.equal(mine.status, theirs.status, label);
+      assert.deepEqual(mine.changes, theirs.changes, label);
+      assert.equal(mine.record, theirs.record !== null, `${label}: python3 ran`);
+    }
+    assert.equal(ours.no.lastLine, no.stdoutLastLine);
+  });
 
   test("creates shutdown.fl in NVFL_WORKSPACE, creating the folder", () => {
     const kit = ourKit("client", join(freshDir("client"), "kit"));
@@ -364,11 +526,15 @@ describe("stop_fl.sh", () => {
   });
 });
 
-/** Runs `start.sh` of a kit in the background and returns once start.sh itself has exited. */
+/**
+ * Runs `start.sh` of a kit in the background (cwd = the kit's sandbox, as the golden run had)
+ * and returns once start.sh itself has exited.
+ */
 async function startInBackground(kit: string, env: Record<string, string>): Promise<number | null> {
   const log = openSync(join(kit, "..", "start.log"), "w");
   try {
     const child = spawn(join(kit, "startup/start.sh"), ["--ignored-arg"], {
+      cwd: dirname(kit),
       env,
       stdio: ["ignore", log, log],
     });
@@ -388,36 +554,59 @@ function alive(pid: number): boolean {
 }
 
 describe("start.sh and the sub_start.sh supervisor", { concurrency: true }, () => {
-  for (const which of ["ours", "reference"] as const) {
-    test(`${which}: start.sh returns at once; the supervisor starts the runtime and ends after it exits with shutdown.fl present`, async () => {
-      const kit = kitFor(which, "client");
-      const record = join(kit, "..", "py.record");
-      const status = await startInBackground(
-        kit,
-        baseEnv(record, { FAKE_PY_SLEEP: "2", PYTHONPATH: "/opt/site" }),
-      );
-      assert.equal(status, 0);
-      await waitFor(() => existsSync(join(kit, "daemon_pid.fl")), 3_000, "daemon_pid.fl");
-      const supervisor = Number(readFileSync(join(kit, "daemon_pid.fl"), "utf8").trim());
-      startedPids.push(supervisor);
-      await waitFor(() => existsSync(record), 9_000, "the runtime to start");
-      const rec = readRecord(record);
-      startedPids.push(rec.pid);
-      assert.deepEqual(rec.argv, CLIENT_ARGV(kit));
-      const recorded = Number(readFileSync(join(kit, "pid.fl"), "utf8").trim());
-      // Ours records the runtime itself; the reference records the bash subshell that runs it
-      // (so its `kill -9` hits that wrapper, not the runtime).
-      if (which === "ours") assert.equal(recorded, rec.pid);
-      else assert.ok(alive(recorded));
+  const golden = GOLDEN["start.sh supervisor/client"];
 
-      writeFileSync(join(kit, "shutdown.fl"), "");
-      await waitFor(() => !alive(supervisor), 12_000, "the supervisor to end");
-      for (const file of ["daemon_pid.fl", "pid.fl", "shutdown.fl", "restart.fl"]) {
-        assert.equal(existsSync(join(kit, file)), false, `${file} left behind`);
-      }
-      assert.match(readFileSync(join(kit, "..", "start.log"), "utf8"), /Gracefully shutdown\./);
-    });
-  }
+  test("ours: start.sh returns at once; the supervisor starts the runtime and ends after it exits with shutdown.fl present", async () => {
+    const kit = kitFor("client");
+    const record = join(kit, "..", "py.record");
+    const status = await startInBackground(
+      kit,
+      baseEnv(record, { FAKE_PY_SLEEP: "2", PYTHONPATH: "/opt/site" }),
+    );
+    assert.equal(status, 0);
+    await waitFor(() => existsSync(join(kit, "daemon_pid.fl")), 3_000, "daemon_pid.fl");
+    const supervisor = Number(readFileSync(join(kit, "daemon_pid.fl"), "utf8").trim());
+    startedPids.push(supervisor);
+    await waitFor(() => existsSync(record), 9_000, "the runtime to start");
+    const rec = readRecord(record);
+    startedPids.push(rec.pid);
+    assert.deepEqual(rec.argv, CLIENT_ARGV(kit));
+    // The same runtime invocation as the reference's supervisor made.
+    assert.deepEqual(normalize(rec.argv, kit, "<KIT>"), golden.record?.argv);
+    assert.equal(placeholders(dirname(kit))(rec.cwd), golden.record?.cwd);
+    // Ours records the runtime itself; the reference records the bash subshell that runs it
+    // (so its `kill -9` hits that wrapper, not the runtime): see the reference test below.
+    assert.equal(Number(readFileSync(join(kit, "pid.fl"), "utf8").trim()), rec.pid);
+
+    writeFileSync(join(kit, "shutdown.fl"), "");
+    await waitFor(() => !alive(supervisor), 12_000, "the supervisor to end");
+    for (const file of ["daemon_pid.fl", "pid.fl", "shutdown.fl", "restart.fl"]) {
+      assert.equal(existsSync(join(kit, file)), false, `${file} left behind`);
+    }
+    assert.match(readFileSync(join(kit, "..", "start.log"), "utf8"), /Gracefully shutdown\./);
+  });
+
+  test("reference: start.sh returns at once; the supervisor starts the runtime and ends after it exits with shutdown.fl present", () => {
+    // What the reference kit's start.sh did under the same fake python3 and time limits.
+    assert.deepEqual(
+      { kit: golden.kit, script: golden.script, args: golden.args, env: golden.env },
+      {
+        kit: KITS.client.ref,
+        script: "startup/start.sh",
+        args: ["--ignored-arg"],
+        env: { FAKE_PY_SLEEP: "2", PYTHONPATH: "/opt/site" },
+      },
+    );
+    assert.equal(golden.status, 0);
+    assert.equal(golden.daemonPidFileWithin3s, true, "daemon_pid.fl");
+    assert.equal(golden.runtimeStartedWithin9s, true, "the runtime started");
+    assert.deepEqual(golden.record?.argv, CLIENT_ARGV("<KIT>"));
+    // pid.fl held a live process other than the runtime (the subshell that runs it).
+    assert.equal(golden.pidFile, "other live process");
+    assert.equal(golden.supervisorEndedWithin12sOfShutdownFl, true, "the supervisor ended");
+    assert.deepEqual(golden.leftBehind, [], "left behind");
+    assert.ok(golden.logLines.some((line) => /Gracefully shutdown\./.test(line)));
+  });
 
   test("ours: the supervisor kills a runtime that is still running when shutdown.fl appears", async () => {
     const kit = ourKit("server", join(freshDir("server"), "kit"));

@@ -45,10 +45,12 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   "errors/work/cases/request-zip-with-key/site-1.request.zip": ["zip-safety"],
   "errors/work/cases/tampered-request-json-hash/site-1.request.zip": ["csr-hash"],
   "errors/work/cases/tampered-signed-json/site-1.signed.zip": ["signature"],
-  // site-3's key was deleted, site-4's replaced by a foreign key after approval (MANIFEST §5).
+  // site-3's key was deleted, site-4's replaced by a foreign key after approval (CATALOGUE.md,
+  // errors/).
   "errors/work/site-3": ["key-matches-request", "matches-signed-zip", "key-matches-certificate"],
   "errors/work/site-4": ["key-matches-request", "matches-signed-zip", "key-matches-certificate"],
-  // The design document's combination: server override mtls, everyone else tls (MANIFEST §1, §2).
+  // The design document's combination: server override mtls, everyone else tls (CATALOGUE.md,
+  // hospital/ and local-demo/).
   "hospital/work/workspace/hospital_federation/prod_00": ["same-connection-security"],
   "local-demo/grpc-tls-server-mtls/work/workspace/local_demo/prod_00": ["same-connection-security"],
 };

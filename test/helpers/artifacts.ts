@@ -7,11 +7,11 @@ import { writeZip } from "../../src/core/zip/write-zip.ts";
 import { FIXTURE_TIME } from "./deps.ts";
 import { fixturePath, readFixture } from "./fixtures.ts";
 
-/** Root fingerprint of the `hospital/` scenario's CA (MANIFEST.md). */
+/** Root fingerprint of the `hospital/` scenario's CA (test/vectors/nvflare/CATALOGUE.md). */
 export const HOSPITAL_FP =
   "SHA256:64:9D:1A:1E:7B:D3:0E:C7:B2:07:53:2D:41:D5:CE:AD:E3:B4:8D:74:96:A2:E8:DC:68:C7:64:FE:FC:6B:7C:D5";
 
-/** Root fingerprint of the `errors/` scenario's `ca/` (MANIFEST.md). */
+/** Root fingerprint of the `errors/` scenario's `ca/` (test/vectors/nvflare/CATALOGUE.md). */
 export const ERRORS_FP =
   "SHA256:4D:6C:F8:4F:42:85:F8:C2:5C:84:FD:3D:8F:C0:D6:5B:68:BA:EA:D5:9E:50:84:51:5A:EC:F1:A7:48:AB:1F:38";
 

@@ -7,6 +7,12 @@ import { REPO_ROOT } from "./fixtures.ts";
 /** The bundled CLI that `npm test` builds first (pretest). */
 export const CLI = join(REPO_ROOT, "dist", "cli.js");
 
+/**
+ * TMPDIR for subprocesses started with a cleared environment, so that whatever they put in a
+ * temp folder lands where scripts/run-tests.mjs checks for leftovers, not in the system's.
+ */
+export const TEMP_ENV: Record<string, string> = process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {};
+
 /** One CLI run's observable outcome. */
 export interface CliRun {
   code: number;
@@ -34,6 +40,7 @@ export function runCli(
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: options.home,
       LANG: "C.UTF-8",
+      ...TEMP_ENV,
       FLARE_PROVISION_NOW: FIXTURE_TIME.toISOString().replace(".000Z", "Z"),
       ...options.env,
     },

@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
- * The NVFlare reference fixtures: `../shared/fixtures/reference` beside the clone, as CI lays
- * it out; `FLARE_FIXTURES` overrides.
+ * The NVFlare reference vectors, kept in the repository (test/vectors/nvflare/CATALOGUE.md):
+ * artifacts NVFlare's own CLI wrote, with the reference tree's relative layout.
  */
-export const FIXTURES = process.env.FLARE_FIXTURES ?? resolve(REPO_ROOT, "../shared/fixtures/reference");
+export const FIXTURES = resolve(REPO_ROOT, "test", "vectors", "nvflare");
 
 /** Absolute path of a fixture file or folder, relative to the reference root. */
 export function fixturePath(...parts: string[]): string {

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { fromUtf8 } from "../../src/core/bytes/encoding.ts";
 import type { KitCertType, KitInput } from "../../src/core/kit/types.ts";
 import { fixtureModes, readFixture } from "./fixtures.ts";
+import { withheldFiles } from "./golden.ts";
 
 // Test-only helpers shared by the kit tests (never imported by the library): they turn a
 // reference scenario into the KitInput the reference packaged, and list its golden kit.
@@ -18,7 +19,10 @@ export interface ReferenceKit {
 
 const LOCAL_DEMO = ["grpc-mtls", "tcp-clear", "http-clear", "http-mtls", "grpc-tls-server-mtls"];
 
-/** Every reference kit packaged with stock builders (MANIFEST.md §1-§4, errors/ setup). */
+/**
+ * Every reference kit packaged with stock builders (CATALOGUE.md: hospital/, deploy-01/,
+ * local-demo/, builders/, the errors/ setup).
+ */
 export function referenceKits(): ReferenceKit[] {
   const kits: ReferenceKit[] = [];
   const add = (label: string, work: string, prod: string, name: string, requestDir = `${work}/${name}`) =>
@@ -93,7 +97,11 @@ export function kitInputFromRequestDir(requestDir: string): KitInput {
   };
 }
 
-/** The files (path → mode) and directories of a fixture kit, from file-modes.tsv. */
+/**
+ * The files (path → mode) and directories of a reference kit as the reference wrote it: the
+ * copied files and folders from file-modes.tsv plus the NVIDIA-written files the repository
+ * does not hold (golden/withheld-files.json), so the listing is complete.
+ */
 export function fixtureKitListing(kitDir: string): { files: Map<string, number>; dirs: string[] } {
   const prefix = `${kitDir}/`;
   const files = new Map<string, number>();
@@ -103,6 +111,11 @@ export function fixtureKitListing(kitDir: string): { files: Map<string, number>;
     const rel = row.path.slice(prefix.length).replace(/\/$/, "");
     if (row.type === "f") files.set(rel, row.mode);
     else if (rel !== "") dirs.push(rel);
+  }
+  for (const file of withheldFiles()) {
+    if (!file.path.startsWith(prefix)) continue;
+    const rel = file.path.slice(prefix.length);
+    files.set(rel, Number.parseInt(file.mode, 8));
   }
   return { files, dirs: dirs.sort() };
 }

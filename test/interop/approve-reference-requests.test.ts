@@ -33,7 +33,7 @@ import {
   type ZipListing,
 } from "./helpers.ts";
 
-// Direction 1 of the interop proof: the reference's own request zips (hospital/, MANIFEST.md §1:
+// Direction 1 of the interop proof: the reference's own request zips (hospital/, CATALOGUE.md:
 // a server, a client and the three admin roles), approved by our built CLI with the fixture CA
 // and profile, replaying logged steps 07-11 exactly; then our `package` (steps 12-16) turns our
 // signed zips plus the reference's request folders into kits. Our stdout is compared with the
@@ -120,8 +120,8 @@ describe("reference requests, our approval and packaging (hospital/)", () => {
     binDir = installFakePython(join(temp.dir, "bin"));
     for (const mode of modes) {
       const copy = copyFixtureScenario(SCENARIO, join(temp.dir, mode), "reference");
-      // Keep the reference kits aside (to run their scripts), then rewind to the state before
-      // step 07: request folders and the CA as the reference left them after its requests.
+      // Move the reference kits aside, then rewind to the state before step 07: request
+      // folders and the CA as the reference left them after its requests.
       renameSync(join(copy.work, "workspace"), join(copy.root, "reference-workspace"));
       undoSteps(
         copy,
@@ -324,7 +324,7 @@ describe("reference requests, our approval and packaging (hospital/)", () => {
       );
       assertSameRuntimeInvocation(
         ourKit,
-        join(copies.text.root, "reference-workspace", "hospital_federation", "prod_00", name),
+        `${SCENARIO}/work/${prod}/${name}`,
         binDir,
         join(temp.dir, "records"),
       );

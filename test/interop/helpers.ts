@@ -15,11 +15,12 @@ import { basename, dirname, join } from "node:path";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { parse as parseYaml } from "yaml";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { type CliRun, runCli, TEMP_ENV } from "../helpers/cli.ts";
 import { copyScenario, fixturePath } from "../helpers/fixtures.ts";
+import { referenceRuntimeInvocation } from "../helpers/golden.ts";
 import { fixtureKitListing } from "../helpers/kit-inputs.ts";
 
-// Shared pieces of the interop suite (MANIFEST.md of the reference fixtures): replaying a
+// Shared pieces of the interop suite (test/vectors/nvflare/CATALOGUE.md): replaying a
 // scenario's logged steps in a temp copy, normalizing machine paths, reading zips with Python's
 // zipfile, and comparing our kits with the reference kits. Nothing here calls into src/: the
 // suite judges the built CLI with independent code (node:crypto, openssl, python3).
@@ -109,7 +110,7 @@ export interface ScenarioCopy {
 /**
  * Copies `scenario` to `dest` (modes and empty folders restored). `home: "reference"` uses the
  * copied `HOME/` with `<WORKDIR>`/`<HOME>` substituted back to the copy's absolute paths, so
- * the reference's audit records point at the copy (MANIFEST.md "Placeholders"); `"empty"` uses
+ * the reference's audit records point at the copy (CATALOGUE.md, "Provenance"); `"empty"` uses
  * a fresh, empty home instead.
  */
 export function copyFixtureScenario(
@@ -466,8 +467,9 @@ export interface KitComparison {
  * folders with the same modes (file-modes.tsv); byte-identical certificate material (unless
  * `ownCertificate`, when our approval issued the certificate: then it must be the one in our
  * request folder); JSON files equal after parsing and byte for byte. Readmes, the admin
- * notebook and script text are our own wording by design; scripts are judged by what they run
- * ({@link assertSameRuntimeInvocation}).
+ * notebook and script text are our own wording by design (and NVIDIA's text is not in the
+ * vectors: the listing of those files comes from golden/withheld-files.json); scripts are
+ * judged by what they run ({@link assertSameRuntimeInvocation}).
  */
 export function assertKitMatchesReference(
   ourKit: string,
@@ -485,22 +487,23 @@ export function assertKitMatchesReference(
   const result: KitComparison = { byteIdentical: [], jsonEqual: [], listedOnly: [] };
   for (const rel of [...actual.files.keys()].sort()) {
     const ours = readFileSync(join(ourKit, rel));
-    const theirs = readFileSync(fixturePath(refKit, rel));
+    // Listed-only files (scripts, readmes, notebook) are NVIDIA's text and not in the vectors.
+    const theirs = () => readFileSync(fixturePath(refKit, rel));
     if (CERT_MATERIAL.test(rel)) {
       if (options.ownCertificate && rel.endsWith(".crt")) {
         assertSameBytes(ours, readFileSync(options.ownCertificate), `${refKit}: ${rel} is our certificate`);
-        assert.notEqual(sha256Hex(ours), sha256Hex(theirs), `${refKit}: ${rel} was issued anew`);
+        assert.notEqual(sha256Hex(ours), sha256Hex(theirs()), `${refKit}: ${rel} was issued anew`);
       } else {
-        assertSameBytes(ours, theirs, `${refKit}: ${rel}`);
+        assertSameBytes(ours, theirs(), `${refKit}: ${rel}`);
       }
       result.byteIdentical.push(rel);
     } else if (JSON_FILES.test(rel)) {
       assert.deepEqual(
         JSON.parse(ours.toString("utf8")),
-        JSON.parse(theirs.toString("utf8")),
+        JSON.parse(theirs().toString("utf8")),
         `${refKit}: ${rel}`,
       );
-      assert.equal(ours.toString("utf8"), theirs.toString("utf8"), `${refKit}: ${rel} bytes`);
+      assert.equal(ours.toString("utf8"), theirs().toString("utf8"), `${refKit}: ${rel} bytes`);
       result.jsonEqual.push(rel);
     } else {
       result.listedOnly.push(rel);
@@ -543,6 +546,7 @@ export function runtimeInvocation(kitDir: string, binDir: string, record: string
       PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       HOME: dirname(record),
       FAKE_PY_RECORD: record,
+      ...TEMP_ENV,
     },
     encoding: "utf8",
     timeout: 15_000,
@@ -553,19 +557,28 @@ export function runtimeInvocation(kitDir: string, binDir: string, record: string
 }
 
 /**
- * Asserts that our kit's launcher starts the FLARE runtime exactly as the reference kit's does
- * (same module, same arguments), running both with a fake python3. `refKitCopy` must be a
- * writable copy of the reference kit (the scripts create `transfer/`).
+ * Asserts that our kit's launcher starts the FLARE runtime exactly as the reference kit's did
+ * (same module, same arguments): ours runs with a fake python3; the reference kit's argv is
+ * the one golden/kit-scripts.json captured from it (`refKit` fixture-relative, e.g.
+ * `hospital/work/workspace/hospital_federation/prod_00/hospital-a`).
  */
 export function assertSameRuntimeInvocation(
   ourKit: string,
-  refKitCopy: string,
+  refKit: string,
   binDir: string,
   scratch: string,
 ): string[] {
   const ours = runtimeInvocation(ourKit, binDir, join(scratch, "ours.record"));
-  const theirs = runtimeInvocation(refKitCopy, binDir, join(scratch, "reference.record"));
-  assert.deepEqual(ours, theirs, `${ourKit}: runtime invocation`);
+  const theirs = referenceRuntimeInvocation(refKit);
+  const admin = existsSync(join(ourKit, "startup", "fl_admin.sh"));
+  assert.deepEqual(
+    { script: theirs.script, args: theirs.args, status: theirs.status },
+    admin
+      ? { script: "startup/fl_admin.sh", args: [], status: 0 }
+      : { script: "startup/sub_start.sh", args: ["--once"], status: 0 },
+    `${refKit}: the reference launcher ran as ours did`,
+  );
+  assert.deepEqual(ours, theirs.argv, `${ourKit}: runtime invocation`);
   assert.ok(ours.includes("-m"), "python3 -m <module>");
   return ours;
 }

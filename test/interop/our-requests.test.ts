@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { parse as parseYaml } from "yaml";
-import { type CliRun, runCli } from "../helpers/cli.ts";
+import { type CliRun, runCli, TEMP_ENV } from "../helpers/cli.ts";
 import { fixturePath, makeTempDir, readFixture } from "../helpers/fixtures.ts";
 import {
   assertReferenceZipLayout,
@@ -281,7 +281,7 @@ function referenceApproveViolations(zip: ZipListing): string[] {
   return v;
 }
 
-/** True when the reference CLI itself can run here (MANIFEST.md: `python3 -m nvflare.cli`). */
+/** True when the reference CLI itself can run here (CATALOGUE.md: `python3 -m nvflare.cli`). */
 const HAS_NVFLARE = spawnSync("python3", ["-c", "import nvflare"]).status === 0;
 
 /** True when python3 has PyYAML (the reference's YAML library); then it parses site.yaml too. */
@@ -524,6 +524,7 @@ describe("our requests and approvals, the reference's rules", () => {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             HOME: home,
             LANG: "C.UTF-8",
+            ...TEMP_ENV,
             ...(process.env.PYTHONPATH ? { PYTHONPATH: process.env.PYTHONPATH } : {}),
           },
         },

@@ -23,7 +23,7 @@ import {
   type ZipListing,
 } from "./helpers.ts";
 
-// The reference's refusals are ours: every case of errors/expected (MANIFEST.md §5) replayed
+// The reference's refusals are ours: every case of errors/expected (CATALOGUE.md, errors/) replayed
 // through our built CLI from a copy of errors/work rewound to the setup state, in JSON mode and
 // in text mode, compared with the captured reference output: exit status, error code, the
 // stream contract (cli.md §4) and the message and hint text. Where our text deliberately
@@ -77,11 +77,11 @@ const DIFFERENCES: Record<string, { message?: string; hint?: string; why: string
 
 const CASES = loadCases();
 
-/** Fingerprint of errors/work/ca (MANIFEST.md §5). */
+/** Fingerprint of errors/work/ca (CATALOGUE.md, errors/). */
 const ERRORS_CA_FINGERPRINT =
   "SHA256:4D:6C:F8:4F:42:85:F8:C2:5C:84:FD:3D:8F:C0:D6:5B:68:BA:EA:D5:9E:50:84:51:5A:EC:F1:A7:48:AB:1F:38";
 
-/** The setup state of errors/work: every case's own leftovers undone (MANIFEST.md §5). */
+/** The setup state of errors/work: every case's own leftovers undone (CATALOGUE.md, errors/). */
 function setupState(dest: string): ScenarioCopy {
   const copy = copyFixtureScenario("errors", dest, "reference");
   undoSteps(

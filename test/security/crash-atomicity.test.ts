@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import {
   type AsyncRun,
   type Copy,
+  cleanupAll,
   cloneWorld as cloneWorldIn,
   FAULT_HOOK,
   leftovers,
@@ -147,15 +148,14 @@ before(async () => {
 });
 
 after(() => {
-  for (const cleanup of [
+  cleanupAll([
     ...copies,
     fresh?.cleanup,
     withCa?.cleanup,
     withRequest?.cleanup,
     approved?.cleanup,
     packaged?.cleanup,
-  ])
-    cleanup?.();
+  ]);
 });
 
 const initArgs = (...extra: string[]) => [

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CLI } from "../helpers/cli.ts";
+import { CLI, TEMP_ENV } from "../helpers/cli.ts";
 import {
   approvedWorld,
   BUG_HOOK,
@@ -278,7 +278,7 @@ describe("output to a closed pipe", () => {
   test("ends quietly instead of crashing with EPIPE", async () => {
     const child = spawn(process.execPath, [CLI, "package", "--schema"], {
       cwd: world.work,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.home },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.home, ...TEMP_ENV },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.destroy();

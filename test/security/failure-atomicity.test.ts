@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   type Copy,
+  cleanupAll,
   cloneWorld,
   FAULT_HOOK,
   hasStackTrace,
@@ -72,8 +73,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const c of copies) c.cleanup();
-  for (const w of [fresh, withCa, withRequest, approved, packaged]) w?.cleanup();
+  cleanupAll([...copies, fresh, withCa, withRequest, approved, packaged].map((c) => c?.cleanup));
 });
 
 /** Runs a failing command on a copy of `base`, after `prepare`, and checks nothing changed. */
@@ -342,7 +342,14 @@ describe("a real full disk (a 256 KiB tmpfs)", () => {
     }
   });
   after(() => {
-    if (mounted) execFileSync("umount", [mountPoint], { stdio: "ignore" });
+    if (mounted) {
+      try {
+        execFileSync("umount", [mountPoint], { stdio: "ignore" });
+      } catch {
+        // Still busy: detach it now so that the folder can go (umount -l, Linux).
+        execFileSync("umount", ["-l", mountPoint], { stdio: "ignore" });
+      }
+    }
     rmSync(mountPoint, { recursive: true, force: true });
   });
 

@@ -11,7 +11,15 @@ import {
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { readZip } from "../../src/core/zip/read-zip.ts";
-import { type AsyncRun, newWorld, runAsync, SITE, snapshot, type World } from "./helpers/harness.ts";
+import {
+  type AsyncRun,
+  cleanupAll,
+  newWorld,
+  runAsync,
+  SITE,
+  snapshot,
+  type World,
+} from "./helpers/harness.ts";
 
 // Private keys (artifacts.md §13, README "Trust boundary"): created 0600 at open time whatever
 // the umask, never overwritten without --force, and never printed, logged, zipped, put in an
@@ -193,8 +201,7 @@ describe("key material never leaves the key files", () => {
         for (const secret of secrets) assert.ok(!text.includes(secret), `${where} holds key material`);
       }
     } finally {
-      textWorld.cleanup();
-      jsonWorld.cleanup();
+      cleanupAll([textWorld.cleanup, jsonWorld.cleanup]);
     }
   });
 });

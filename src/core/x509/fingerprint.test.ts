@@ -17,7 +17,7 @@ const json = (path: string) =>
   JSON.parse(new TextDecoder().decode(readFixture(path))) as Record<string, unknown>;
 
 describe("fingerprintSha256", () => {
-  it("gives the hospital root the fingerprint in MANIFEST.md", async () => {
+  it("gives the hospital root the fingerprint in CATALOGUE.md", async () => {
     const root = parseCertificate(hospital("ca", "rootCA.pem"));
     assert.equal(await fingerprintSha256(root.der, deps), HOSPITAL_ROOT);
   });

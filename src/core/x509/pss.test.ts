@@ -137,7 +137,7 @@ describe("signPss and verifyPss", () => {
 describe("verifyPss on the reference signed zips", () => {
   for (const { name } of PARTICIPANTS) {
     it(`verifies signed.json.sig of ${name}`, { skip: !HAVE_UNZIP && "unzip is not installed" }, async () => {
-      // carol's request was approved with --out signed/ (MANIFEST.md).
+      // carol's request was approved with --out signed/ (CATALOGUE.md, hospital/).
       const dir = name.startsWith("carol") ? "signed" : name;
       const zip = fixturePath("hospital", "work", dir, `${name}.signed.zip`);
       const sig = spawnSync("unzip", ["-p", zip, "signed.json.sig"], { encoding: "utf8" });

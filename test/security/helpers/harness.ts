@@ -31,7 +31,7 @@ import { initCa } from "../../../src/node/init-ca.ts";
 import type { NodeEnv } from "../../../src/node/node-env.ts";
 import { packageSignedZip } from "../../../src/node/package-kit.ts";
 import { requestCert } from "../../../src/node/request-cert.ts";
-import { CLI, type CliRun } from "../../helpers/cli.ts";
+import { CLI, type CliRun, TEMP_ENV } from "../../helpers/cli.ts";
 import { makeTempDir, REPO_ROOT } from "../../helpers/fixtures.ts";
 
 /** `--import` URL of the fs fault-injection preload (see fs-fault.mjs). */
@@ -91,9 +91,15 @@ export async function packageWorld(world: World, name = SITE): Promise<void> {
 /** A world with a CA, hospital-a's request folder and its signed zip (not yet packaged). */
 export async function approvedWorld(prefix?: string): Promise<World> {
   const world = newWorld(prefix);
-  await initWorldCa(world);
-  await requestWorld(world);
-  await approveWorld(world);
+  try {
+    await initWorldCa(world);
+    await requestWorld(world);
+    await approveWorld(world);
+  } catch (error) {
+    // The caller never gets the world, so it could not remove it.
+    world.cleanup();
+    throw error;
+  }
   return world;
 }
 
@@ -113,16 +119,34 @@ export interface StageWorlds {
 
 /** Builds the five stage worlds in fresh folders named with `prefix`. */
 export async function stageWorlds(prefix: string): Promise<StageWorlds> {
-  const fresh = newWorld(prefix);
-  const withCa = newWorld(prefix);
-  await initWorldCa(withCa);
-  const withRequest = newWorld(prefix);
-  await initWorldCa(withRequest);
-  await requestWorld(withRequest);
-  const approved = await approvedWorld(prefix);
-  const packaged = await approvedWorld(prefix);
-  await packageWorld(packaged);
-  return { fresh, withCa, withRequest, approved, packaged };
+  // On a failure half-way the caller gets none of them: remove those made so far.
+  const made: World[] = [];
+  const world = () => {
+    const w = newWorld(prefix);
+    made.push(w);
+    return w;
+  };
+  try {
+    const fresh = world();
+    const withCa = world();
+    await initWorldCa(withCa);
+    const withRequest = world();
+    await initWorldCa(withRequest);
+    await requestWorld(withRequest);
+    const approved = world();
+    await initWorldCa(approved);
+    await requestWorld(approved);
+    await approveWorld(approved);
+    const packaged = world();
+    await initWorldCa(packaged);
+    await requestWorld(packaged);
+    await approveWorld(packaged);
+    await packageWorld(packaged);
+    return { fresh, withCa, withRequest, approved, packaged };
+  } catch (error) {
+    cleanupAll(made.map((w) => w.cleanup));
+    throw error;
+  }
 }
 
 /** A copy of a prepared world in a fresh folder, so every run can start from the same state. */
@@ -169,6 +193,7 @@ export function runAsync(args: string[], options: RunOptions): Promise<AsyncRun>
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: options.home,
     LANG: "C.UTF-8",
+    ...TEMP_ENV,
     ...options.env,
   };
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -220,18 +245,47 @@ export function runAsync(args: string[], options: RunOptions): Promise<AsyncRun>
   });
 }
 
-/** Maps `items` through `fn` with at most `limit` running at once, results in order. */
+/**
+ * Maps `items` through `fn` with at most `limit` running at once, results in order. After the
+ * first failure no new item starts, and the call settles only once the running ones have ended,
+ * then rejects with that failure: nothing keeps running (or creating temp folders) after the
+ * test that called it has ended and its cleanup has run.
+ */
 export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i] as T, i);
+      try {
+        results[i] = await fn(items[i] as T, i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure) throw failure.reason;
   return results;
+}
+
+/**
+ * Runs every cleanup function even when some throw (a failed one must not leave the others'
+ * folders behind), then throws the first error.
+ */
+export function cleanupAll(cleanups: readonly ((() => void) | undefined)[]): void {
+  let first: unknown;
+  for (const cleanup of cleanups) {
+    try {
+      cleanup?.();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
 }
 
 /** A deterministic PRNG in [0, 1) (mulberry32), so "random" instants repeat run to run. */
