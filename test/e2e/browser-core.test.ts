@@ -6,7 +6,8 @@ import { types } from "node:util";
 import vm from "node:vm";
 import { build, transform } from "esbuild";
 import { FIXTURE_TIME } from "../helpers/deps.ts";
-import { fixtureModes, makeTempDir, REPO_ROOT, readFixture } from "../helpers/fixtures.ts";
+import { makeTempDir, REPO_ROOT, readFixture } from "../helpers/fixtures.ts";
+import { fixtureKitListing } from "../helpers/kit-inputs.ts";
 
 // `flare-provision/core` as built: dist/core/index.js, one ES module for browsers.
 const BUNDLE = join(REPO_ROOT, "dist", "core", "index.js");
@@ -253,8 +254,7 @@ describe("flare-provision/core, the built browser bundle", () => {
 
     // The reference's kit for the same participant: the same files with the same modes, and
     // the same JSON configs byte for byte.
-    const reference = fixtureModes().filter((row) => row.path.startsWith(KIT) && row.path !== KIT);
-    const referenceFiles = reference.filter((row) => row.type === "f");
+    const reference = fixtureKitListing(KIT.replace(/\/$/, ""));
     assert.deepEqual(
       Object.fromEntries(
         Object.entries(result.kit as Record<string, { mode: number }>).map(([path, file]) => [
@@ -262,17 +262,13 @@ describe("flare-provision/core, the built browser bundle", () => {
           file.mode,
         ]),
       ),
-      Object.fromEntries(referenceFiles.map((row) => [row.path.slice(KIT.length), row.mode])),
+      Object.fromEntries([...reference.files].sort()),
     );
-    assert.deepEqual(
-      result.dirs,
-      reference.filter((row) => row.type === "d").map((row) => row.path.slice(KIT.length).replace(/\/$/, "")),
-    );
-    const configs = referenceFiles.filter((row) => JSON_CONFIG.test(row.path));
-    assert.ok(configs.some((row) => row.path.endsWith("startup/fed_client.json")));
-    for (const row of configs) {
-      const path = row.path.slice(KIT.length);
-      assert.equal(result.kit[path].text, new TextDecoder().decode(readFixture(row.path)), path);
+    assert.deepEqual(result.dirs, reference.dirs);
+    const configs = [...reference.files.keys()].filter((path) => JSON_CONFIG.test(path));
+    assert.ok(configs.includes("startup/fed_client.json"));
+    for (const path of configs) {
+      assert.equal(result.kit[path].text, new TextDecoder().decode(readFixture(KIT, path)), path);
     }
     assert.equal(result.kit["startup/client.key"].text, result.keyPem);
     assert.equal(result.kit["startup/client.crt"].text, result.certPem);
