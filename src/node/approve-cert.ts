@@ -98,8 +98,8 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   const { verified } = approval;
   const signedZip = signedZipPath(options, env, zipPath, verified.name);
   // Leftovers of a killed earlier run beside the signed zip go first (docs/security.md).
-  recoverStale(dirname(signedZip));
-  recoverAuditDirs(env.home);
+  recoverStale(dirname(signedZip), env.note);
+  recoverAuditDirs(env.home, env.note);
   checkSignedZipTarget(signedZip, options.force === true);
   // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
   checkWritableDir(dirname(signedZip));

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { parseJson } from "../core/json/parse-json.ts";
-import { recoverStale } from "./atomic-write.ts";
+import { type RecoveryReport, recoverStale } from "./atomic-write.ts";
 import { nvflareHome } from "./audit.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -30,11 +30,11 @@ function sameRequestId(a: unknown, b: string): boolean {
   return typeof a === "string" && a === b;
 }
 
-function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
+function checkCandidate(dir: string, target: DiscoveryTarget, report?: RecoveryReport): CandidateCheck {
   const exists = isDirectory(dir);
   // A request folder that a killed `cert request --force` left mid-commit is rolled back
   // before it is judged (docs/security.md); nothing else in it is touched.
-  if (exists) recoverStale(dir);
+  if (exists) recoverStale(dir, report);
   const missing = [`${target.name}.key`, "request.json"].filter(
     (file) => pathKind(join(dir, file)) !== "file",
   );
@@ -111,11 +111,18 @@ function auditCandidates(home: string, requestId: string): string[] {
  */
 export function discoverRequestDir(
   target: DiscoveryTarget,
-  where: { explicit?: string | undefined; zipPath: string; cwd: string; home: string },
+  where: {
+    explicit?: string | undefined;
+    zipPath: string;
+    cwd: string;
+    home: string;
+    /** Where recovery of a candidate reports what it left alone. */
+    report?: RecoveryReport;
+  },
 ): string {
   if (where.explicit !== undefined) {
     const dir = resolve(where.cwd, where.explicit);
-    const check = checkCandidate(dir, target);
+    const check = checkCandidate(dir, target, where.report);
     if (!check.exists) {
       throw new FlareError("REQUEST_DIR_NOT_FOUND", {
         message: `Request directory not found: ${dir}.`,
@@ -144,7 +151,7 @@ export function discoverRequestDir(
     join(dirname(zipDir), target.name),
   ];
   for (const candidate of candidates) {
-    const check = checkCandidate(resolve(where.cwd, candidate), target);
+    const check = checkCandidate(resolve(where.cwd, candidate), target, where.report);
     if (check.validated && check.missing.length === 0) return check.dir;
   }
   throw new FlareError("REQUEST_DIR_NOT_FOUND", {

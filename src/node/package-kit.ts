@@ -83,7 +83,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
 
   const requestDir = discoverRequestDir(
     { name: approval.name, requestId: approval.requestId },
-    { explicit: options.requestDir, zipPath, cwd: env.cwd, home: env.home },
+    { explicit: options.requestDir, zipPath, cwd: env.cwd, home: env.home, report: env.note },
   );
   const keyPath = join(requestDir, `${approval.name}.key`);
   const key = tryReadFile(keyPath);
@@ -187,7 +187,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   const projectDir = join(workspace, paired.project);
   const prodDir = join(projectDir, `prod_${approval.provisionVersion}`);
   // A kill during an earlier `package --force` may have left the old kit aside: put it back first.
-  recoverStale(prodDir);
+  recoverStale(prodDir, env.note);
   await checkProdRoots(prodDir, approval.fingerprint, env);
   const outputDir = join(prodDir, approval.name);
   const exists = () =>
