@@ -172,7 +172,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
 /**
  * Reads what one approval needs (validation.md §4.3 rows 2-3, 20, 26): the request zip
  * (`REQUEST_ZIP_NOT_FOUND`, or `INVALID_ARGS` for a folder or unreadable file), the CA files and
- * the profile. Shared by `cert approve` and its `--dry-run`.
+ * the profile, after recovering the CA folder. Shared by `cert approve` and its `--dry-run`.
  */
 export function readApprovalInputs(
   options: ApproveCertOptions,
@@ -187,6 +187,10 @@ export function readApprovalInputs(
     throw invalidArgs(`invalid request zip: ${zipRead.detail}`);
   }
   const caDir = resolve(env.cwd, options.caDir);
+  // A `cert init --force` killed mid-commit is rolled back before the CA is read, as every
+  // command recovers a folder it reads (docs/security.md "Crashes"), dry runs included:
+  // recovery restores the state before the interrupted write, it writes no output.
+  recoverStale(caDir, env.note);
   const inputs: ApprovalInputs = {
     requestZip: zipRead.bytes,
     caDir: options.caDir,
