@@ -534,7 +534,7 @@ export interface CommitOptions {
  */
 export function commitFiles(dir: string, files: PlannedFile[], options: CommitOptions = {}): void {
   if (!lexists(dir)) {
-    commitNewDir(dir, files, options.dirMode ?? 0o700);
+    commitNewDir(dir, files, options);
     return;
   }
   recoverStale(dir);
@@ -603,17 +603,30 @@ export function commitFiles(dir: string, files: PlannedFile[], options: CommitOp
   for (const entry of journal.entries) if (entry.backup) discard(join(dir, entry.backup));
 }
 
-function commitNewDir(dir: string, files: PlannedFile[], dirMode: number): void {
+/**
+ * The new-folder case of {@link commitFiles}. A folder that appeared meanwhile (a concurrent
+ * `cert init` or `cert request` won the race) is the caller's `existsError` for the first
+ * exclusive file, not an unwritable folder.
+ */
+function commitNewDir(dir: string, files: PlannedFile[], options: CommitOptions): void {
   const parent = dirname(dir);
   let created: string[] = [];
   const staging = tempSibling(dir);
   try {
     created = makeDirs(parent, 0o700);
     recoverStale(parent);
-    mkdirSync(staging, { mode: dirMode });
+    mkdirSync(staging, { mode: options.dirMode ?? 0o700 });
     for (const file of files) writeNewFile(join(staging, file.name), file.bytes, file.mode);
     syncDir(staging);
-    renameSync(staging, dir);
+    try {
+      renameSync(staging, dir);
+    } catch (error) {
+      const code = errnoCode(error);
+      const exclusive = files.find((file) => file.exclusive);
+      if ((code === "ENOTEMPTY" || code === "EEXIST") && exclusive && options.existsError)
+        throw options.existsError(join(dir, exclusive.name));
+      throw error;
+    }
     syncDir(parent);
   } catch (error) {
     discard(staging);
