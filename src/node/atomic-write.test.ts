@@ -241,6 +241,19 @@ describe("recoverStale", () => {
   });
 });
 
+describe("locks left by killed commands", () => {
+  test("recovery drops a lock of a dead writer of this host, and keeps live and foreign ones", () => {
+    const dir = fresh();
+    const lock = (writer: object) => `${JSON.stringify({ flare_lock: 1, writer })}\n`;
+    writeFileSync(join(dir, ".a.flare-lock"), lock(dead));
+    writeFileSync(join(dir, ".b.flare-lock"), lock(thisWriter()));
+    writeFileSync(join(dir, ".c.flare-lock"), lock({ ...dead, host: "elsewhere" }));
+    writeFileSync(join(dir, ".d.flare-lock"), lock({ ...dead, extra: 1 }));
+    recoverStale(dir);
+    assert.deepEqual(readdirSync(dir).sort(), [".b.flare-lock", ".c.flare-lock", ".d.flare-lock"]);
+  });
+});
+
 describe("folders and writability", () => {
   test("makeDirs reports what it created and removeDirs takes exactly that back", () => {
     const base = fresh();

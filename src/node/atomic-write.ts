@@ -36,6 +36,7 @@ import { basename, dirname, join } from "node:path";
 import type { FlareError } from "../core/errors/flare-error.ts";
 import { errnoCode, isFdExhaustion, notWritable, tooManyOpenFiles } from "./fs-errors.ts";
 import { tryReadFile } from "./read-input.ts";
+import { breakStaleLock, isStaleLock, LOCK_NAME, readLock } from "./stale-lock.ts";
 import { sameHost, thisWriter, WRITER_TOKEN, writerAlive, writerToken } from "./writer-id.ts";
 
 /** A file to write: a name inside the target directory, its bytes and exact mode. */
@@ -452,13 +453,21 @@ export function recoverStale(dir: string, report: RecoveryReport = () => {}): vo
     if (isFdExhaustion(error)) throw tooManyOpenFiles(error);
     return;
   }
-  const ours = names.filter((name) => JOURNAL_NAME.test(name) || parseTempName(name) !== undefined);
+  const ours = names.filter(
+    (name) => JOURNAL_NAME.test(name) || parseTempName(name) !== undefined || LOCK_NAME.test(name),
+  );
   if (ours.length === 0) return;
   if (!ownedByMe(folder)) {
     report(
       `Warning: left alone what interrupted writes left in ${dir}: the folder belongs to uid ${folder.uid}, not to this user.`,
     );
     return;
+  }
+  // A lock a killed command left (lock.ts) is dropped under the same rules; a live one stays.
+  for (const name of ours) {
+    if (!LOCK_NAME.test(name)) continue;
+    const lock = readLock(join(dir, name));
+    if (lock && isStaleLock(lock)) breakStaleLock(join(dir, name), lock.stat, tempSibling(join(dir, name)));
   }
   const keep = new Set<string>();
   for (const name of ours) {

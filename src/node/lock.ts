@@ -1,4 +1,4 @@
-import { linkSync, lstatSync, renameSync, type Stats, unlinkSync } from "node:fs";
+import { linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
 import {
@@ -10,8 +10,8 @@ import {
   writeNewFile,
 } from "./atomic-write.ts";
 import { errnoCode, notWritable } from "./fs-errors.ts";
-import { tryReadFile } from "./read-input.ts";
-import { thisWriter, type Writer, writerAlive } from "./writer-id.ts";
+import { breakStaleLock, isStaleLock, lockBytes, readLock } from "./stale-lock.ts";
+import { thisWriter, type Writer } from "./writer-id.ts";
 
 /**
  * Output locks: a check and the write it allows are one step. `package` holds the lock of its
@@ -40,69 +40,6 @@ export interface HeldLock {
 /** The lock file of `target`: `.<name>.flare-lock` in the same folder. */
 export function lockPathOf(target: string): string {
   return join(dirname(target), `.${basename(target)}.flare-lock`);
-}
-
-function lockBytes(writer: Writer): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify({ flare_lock: 1, writer })}\n`);
-}
-
-/** The writer an existing lock file names, if it is exactly a lock of ours. */
-function readLock(path: string): { stat: Stats; writer: Writer | undefined } | undefined {
-  let stat: Stats;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isFile()) return { stat, writer: undefined };
-  const read = tryReadFile(path, 4096);
-  if (!read.ok) return { stat, writer: undefined };
-  try {
-    const value = JSON.parse(new TextDecoder().decode(read.bytes));
-    const w = value?.writer;
-    const exact =
-      Object.keys(value).length === 2 &&
-      value.flare_lock === 1 &&
-      typeof w === "object" &&
-      w !== null &&
-      Object.keys(w).length === 3 &&
-      typeof w.host === "string" &&
-      Number.isSafeInteger(w.pid) &&
-      typeof w.started === "string" &&
-      /^\d{1,20}$/.test(w.started);
-    return { stat, writer: exact ? (w as Writer) : undefined };
-  } catch {
-    return { stat, writer: undefined };
-  }
-}
-
-/** True when the lock was left by a process of this user on this host that no longer runs. */
-function isStale(lock: { stat: Stats; writer: Writer | undefined }): boolean {
-  const { stat, writer } = lock;
-  const me = typeof process.geteuid === "function" ? process.geteuid() : undefined;
-  if (!writer || (me !== undefined && stat.uid !== me) || stat.nlink !== 1) return false;
-  return writer.host === thisWriter().host && !writerAlive(writer.pid, writer.started);
-}
-
-/**
- * Removes a stale lock without ever removing a fresh one: it is renamed aside first, and put
- * back when what was renamed is not the file judged stale (another process broke it and took
- * the lock in between).
- */
-function breakStale(path: string, stale: Stats): void {
-  const aside = tempSibling(path);
-  try {
-    renameSync(path, aside);
-  } catch {
-    return;
-  }
-  try {
-    const moved = lstatSync(aside);
-    if (moved.ino !== stale.ino || moved.dev !== stale.dev) linkSync(aside, path);
-  } catch {
-    // Someone else holds it now (EEXIST): theirs stays.
-  }
-  discard(aside);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,8 +91,8 @@ export async function acquireLock(
       };
     }
     const held = readLock(path);
-    if (held && isStale(held)) {
-      breakStale(path, held.stat);
+    if (held && isStaleLock(held)) {
+      breakStaleLock(path, held.stat, tempSibling(path));
       continue;
     }
     if (Date.now() >= deadline) throw lockedError(target, path, held?.writer);

@@ -248,7 +248,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
 
 /**
  * Every rootCA.pem already under `prod_<NN>` must be this approval's root (validation.md §4.4
- * row 35): one deploy version never mixes two CAs. Symlinked folders are not followed.
+ * row 35): one deploy version never mixes two CAs. Symlinked folders are not followed (as the
+ * reference's walk); a rootCA.pem that is not a regular file is refused.
  */
 async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv): Promise<void> {
   if (!existsSync(prodDir)) return;
@@ -267,7 +268,15 @@ async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv
         if (!entry.name.startsWith(".")) stack.push(path);
         continue;
       }
-      if (entry.name !== "rootCA.pem" || !entry.isFile()) continue;
+      if (entry.name !== "rootCA.pem") continue;
+      // A symlink (or FIFO...) named rootCA.pem is refused, not skipped, as the reference's
+      // O_NOFOLLOW load does: skipping it would let a kit of another root through the check.
+      if (!entry.isFile()) {
+        throw new FlareError("ROOTCA_LOAD_FAILED", {
+          message: `Existing production directory contains unreadable rootCA.pem: ${path}.`,
+          detail: entry.isSymbolicLink() ? "it is a symbolic link" : "it is not a regular file",
+        });
+      }
       const read = tryReadFile(path);
       let found: string | undefined;
       try {
