@@ -58,8 +58,9 @@ export function isFdExhaustion(error: unknown): boolean {
 
 /** `TOO_MANY_OPEN_FILES` for an EMFILE/ENFILE: the limit, not the folder, is the problem. */
 export function tooManyOpenFiles(error: unknown): FlareError {
+  const code = errnoCode(error) === "ENFILE" ? "ENFILE" : "EMFILE";
   return new FlareError("TOO_MANY_OPEN_FILES", {
-    detail: describeErrno(errnoCode(error) ?? "EMFILE"),
+    message: `Too many open files (${code}${code === "ENFILE" ? ": the whole system is out of file descriptors" : ""}).`,
     cause: error,
   });
 }
