@@ -384,6 +384,8 @@ function namedEntriesProblem(dir: string, journal: Journal): string | undefined 
 /** Where recovery reports what it left alone (a `Warning: ...` line); silent when omitted. */
 export type RecoveryReport = (warning: string) => void;
 
+const reported = new Set<string>();
+
 /**
  * Rolls back (or removes, when torn) one journal, if it is one this user's process on this host
  * wrote and that process no longer runs; anything else is left alone and reported. Returns
@@ -443,7 +445,14 @@ function recoverJournal(dir: string, name: string, report: RecoveryReport): bool
  * journal it cannot trust is reported through `report` (docs/security.md "What recovery
  * trusts"). Never throws, except for too many open files.
  */
-export function recoverStale(dir: string, report: RecoveryReport = () => {}): void {
+export function recoverStale(dir: string, reportTo?: RecoveryReport): void {
+  // A folder is recovered by several steps of one command (and by each zip of a batch): say
+  // each thing left alone once per process.
+  const report: RecoveryReport = (warning) => {
+    if (!reportTo || reported.has(warning)) return;
+    reported.add(warning);
+    reportTo(warning);
+  };
   let names: string[];
   let folder: Stats;
   try {

@@ -231,6 +231,76 @@ describe("planted journals and temp files leave the victim's files untouched", (
   });
 });
 
+describe("every folder a command recovers", () => {
+  /** Plants the path-out-of-the-folder and wrong-shape journals (both namings) into `dir`. */
+  const plantAll = (dir: string) => {
+    const t = token(HOST, deadPid, "8181");
+    writeFileSync(join(dir, oldJournal()), JSON.stringify({ entries: [], links: [".bak/../.."], dirs: [] }));
+    writeFileSync(
+      join(dir, oldJournal("00000000000b")),
+      JSON.stringify({ entries: [oldKeyEntry], links: [], dirs: [] }),
+    );
+    writeFileSync(
+      join(dir, newJournal(t)),
+      JSON.stringify({ entries: [newKeyEntry(t)], links: [], dirs: [] }),
+    );
+  };
+  /** Runs `args` after planting into `dir`; every change must be an addition under `added`. */
+  async function plantedThen(c: Copy, dir: string, args: string[], added: RegExp) {
+    plantAll(dir);
+    const before = snapshot(c.work);
+    const r = await runAsync(["--format", "json", ...args], { cwd: c.work, home: c.home });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const changed = snapshotDiff(before, snapshot(c.work)).map((line) => line.split(" (")[0] as string);
+    assert.ok(changed.length > 0);
+    for (const line of changed) assert.match(line, added, changed.join("\n"));
+  }
+
+  test("cert init: the parent of -o", async () => {
+    const c = copy();
+    await plantedThen(
+      c,
+      c.work,
+      ["cert", "init", "--profile", "project_profile.yaml", "-o", "ca2"],
+      /^\+ ca2(\/|$)/,
+    );
+  });
+
+  test("cert request: the parent of --out, and the request folder itself", async () => {
+    const c = copy();
+    writeFileSync(join(c.work, `${SITE}.key`), "the victim's other key");
+    await plantedThen(
+      c,
+      c.work,
+      ["cert", "request", "-p", "hospital-b.yaml", "--out", "req-b"],
+      /^\+ req-b(\/|$)/,
+    );
+    await plantedThen(
+      c,
+      join(c.work, SITE),
+      ["cert", "request", "-p", "hospital-a.yaml", "--force"],
+      new RegExp(
+        `^(\\+ ${SITE}/\\.bak(/|$)|~ ${SITE}/(${SITE}\\.(key|csr|request\\.zip)|site\\.yaml|request\\.json)$)`,
+      ),
+    );
+  });
+
+  test("package: the request folder it discovers and the workspace it writes", async () => {
+    const c = copy();
+    const approved = await runAsync(
+      ["cert", "approve", `${SITE}/${SITE}.request.zip`, "-c", "ca", "--profile", "project_profile.yaml"],
+      { cwd: c.work, home: c.home },
+    );
+    assert.equal(approved.code, 0, approved.stdout + approved.stderr);
+    await plantedThen(
+      c,
+      join(c.work, SITE),
+      ["package", `${SITE}/${SITE}.signed.zip`],
+      new RegExp(`^\\+ (workspace(/|$)|${SITE}/(signed\\.json|${SITE}\\.crt|rootCA\\.pem)$)`),
+    );
+  });
+});
+
 describe("what recovery still does", () => {
   test("a genuine interrupted commit is rolled back even when its pid now belongs to a live process", {
     skip: !existsSync("/proc/self/stat") && "needs /proc to tell a reused pid apart",
