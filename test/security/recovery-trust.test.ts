@@ -285,7 +285,7 @@ describe("every folder a command recovers", () => {
     );
   });
 
-  test("package: the request folder it discovers and the workspace it writes", async () => {
+  test("package: the request folder it is given and the workspace it writes", async () => {
     const c = copy();
     const approved = await runAsync(
       ["cert", "approve", `${SITE}/${SITE}.request.zip`, "-c", "ca", "--profile", "project_profile.yaml"],
@@ -295,7 +295,8 @@ describe("every folder a command recovers", () => {
     await plantedThen(
       c,
       join(c.work, SITE),
-      ["package", `${SITE}/${SITE}.signed.zip`],
+      // Named explicitly: the request audit record in HOME names the original world's folder.
+      ["package", `${SITE}/${SITE}.signed.zip`, "--request-dir", SITE],
       new RegExp(`^\\+ (workspace(/|$)|${SITE}/(signed\\.json|${SITE}\\.crt|rootCA\\.pem)$)`),
     );
   });
