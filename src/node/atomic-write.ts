@@ -37,7 +37,7 @@ import type { FlareError } from "../core/errors/flare-error.ts";
 import { errnoCode, isFdExhaustion, notWritable, tooManyOpenFiles } from "./fs-errors.ts";
 import { tryReadFile } from "./read-input.ts";
 import { breakStaleLock, isStaleLock, LOCK_NAME, readLock } from "./stale-lock.ts";
-import { sameHost, thisWriter, WRITER_TOKEN, writerAlive, writerToken } from "./writer-id.ts";
+import { hostToken, sameHost, thisWriter, WRITER_TOKEN, writerAlive, writerToken } from "./writer-id.ts";
 
 /** A file to write: a name inside the target directory, its bytes and exact mode. */
 export interface PlannedFile {
@@ -327,6 +327,7 @@ function isOurJournal(value: unknown, writer: { host: string; pid: number; start
       temp !== undefined &&
       temp.tag === tag &&
       temp.base === target &&
+      temp.host === hostToken(writer.host) &&
       temp.pid === writer.pid &&
       temp.started === writer.started
     );
@@ -394,16 +395,16 @@ const reported = new Set<string>();
  */
 function recoverJournal(dir: string, name: string, report: RecoveryReport): boolean {
   const match = JOURNAL_NAME.exec(name) as RegExpExecArray;
-  const [hostToken, pid, started] = [match[1] as string, Number(match[2]), match[3] as string];
+  const [hostName, pid, started] = [match[1] as string, Number(match[2]), match[3] as string];
   const path = join(dir, name);
   const leave = (why: string) => {
     report(`Warning: left alone ${path}: ${why}.`);
     return false;
   };
-  if (!sameHost(hostToken)) {
+  if (!sameHost(hostName)) {
     // Its temps are another host's too, which the sweep never touches.
     return leave(
-      `it is the journal of an interrupted write on host '${hostToken}', which may still be running there; remove it once no flare-provision command runs on that host`,
+      `it is the journal of an interrupted write on host '${hostName}', which may still be running there; remove it once no flare-provision command runs on that host`,
     );
   }
   if (writerAlive(pid, started)) return true;
