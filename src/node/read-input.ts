@@ -38,7 +38,7 @@ export function tryReadFile(path: string, maxBytes = MAX_TEXT_BYTES): ReadResult
     if (stat.size > maxBytes)
       return { ok: false, reason: "too-large", detail: `larger than ${maxBytes} bytes` };
     // Read at most maxBytes + 1 so a file that grows while we read is still caught.
-    const buffer = new Uint8Array(Math.min(stat.size, maxBytes) + 1);
+    let buffer = new Uint8Array(Math.min(stat.size || 4096, maxBytes) + 1);
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
@@ -46,7 +46,12 @@ export function tryReadFile(path: string, maxBytes = MAX_TEXT_BYTES): ReadResult
       length += n;
       if (length > maxBytes)
         return { ok: false, reason: "too-large", detail: `larger than ${maxBytes} bytes` };
-      if (length === buffer.length) break;
+      if (length < buffer.length) continue;
+      // Pseudo-files (/proc) report size 0: keep reading them, up to the cap.
+      if (stat.size !== 0) break;
+      const bigger = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
+      bigger.set(buffer);
+      buffer = bigger;
     }
     return { ok: true, bytes: buffer.subarray(0, length) };
   } catch (error) {

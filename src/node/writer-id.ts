@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { errnoCode } from "./fs-errors.ts";
+import { tryReadFile } from "./read-input.ts";
 
 /**
  * Who wrote a temp file, journal or lock: the host, the pid and the pid's start time. Recovery
@@ -29,18 +29,14 @@ export function hostToken(host: string): string {
 
 /** `/proc/<pid>/stat` field 22, or `"0"` when unavailable (not Linux, no /proc, gone). */
 export function processStartTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    // Field 2 (the command) is in parentheses and may hold spaces: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const started = fields[19];
-    return started && /^\d+$/.test(started) ? started : "0";
-  } catch (error) {
-    // Too many open files is not "no such process": let the caller report it.
-    const code = errnoCode(error);
-    if (code === "EMFILE" || code === "ENFILE") throw error;
-    return "0";
-  }
+  // Through the capped reader like every read; out of file descriptors throws from there.
+  const read = tryReadFile(`/proc/${pid}/stat`, 4096);
+  if (!read.ok) return "0";
+  const stat = new TextDecoder("latin1").decode(read.bytes);
+  // Field 2 (the command) is in parentheses and may hold spaces: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const started = fields[19];
+  return started && /^\d+$/.test(started) ? started : "0";
 }
 
 let self: Writer | undefined;
