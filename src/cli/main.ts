@@ -177,6 +177,17 @@ function reportFailure(error: unknown, context: FailureContext): number {
     });
     return error.exitCode;
   }
+  // Out of file descriptors (`ulimit -n` too low) is the environment, not a bug: even a chunk of
+  // this program that cannot be loaded then gets a coded error with a hint, never a stack.
+  const errno = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (errno === "EMFILE" || errno === "ENFILE") {
+    const limit = new FlareError("TOO_MANY_OPEN_FILES", {
+      message: `Too many open files (${errno}).`,
+      cause: error,
+    });
+    reporter.error({ code: limit.code, message: limit.message, hint: limit.hint, exitCode: limit.exitCode });
+    return limit.exitCode;
+  }
   // One line whatever the error says; the stack only on request.
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const detail = (text.split(/\r?\n/, 1)[0] ?? "").slice(0, 500);

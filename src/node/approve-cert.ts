@@ -7,8 +7,9 @@ import {
 } from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
-import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
+import { checkWritableDir, commitFiles, recoverStale, removeDirs } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
+import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
@@ -98,60 +99,75 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   const { verified } = approval;
   const signedZip = signedZipPath(options, env, zipPath, verified.name);
   // Leftovers of a killed earlier run beside the signed zip go first (docs/security.md).
-  recoverStale(dirname(signedZip));
-  recoverAuditDirs(env.home);
+  recoverStale(dirname(signedZip), env.note);
+  recoverAuditDirs(env.home, env.note);
   checkSignedZipTarget(signedZip, options.force === true);
   // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
   checkWritableDir(dirname(signedZip));
-  const existsError = () =>
-    new FlareError("CERT_ALREADY_EXISTS", { message: `Signed certificate already exists at ${signedZip}.` });
-  commitFiles(
-    dirname(signedZip),
-    [{ name: basename(signedZip), bytes: approval.signedZip, mode: 0o600, exclusive: !options.force }],
-    {
-      existsError,
-    },
-  );
-
+  // The zip and its audit record are written under the zip's lock, so two approvals of one
+  // request at once (`--force`) never leave a record that describes the other's certificate.
   const requestId = String(verified.request.request_id);
-  const deps = env.deps;
-  const audit = writeAuditRecord(
-    approvalAuditPath(env.home, requestId),
-    {
-      schema_version: "1",
-      approval: approval.signedJson,
-      request: verified.request,
-      request_zip_path: zipPath,
-      signed_zip_path: signedZip,
-      ca: {
-        ca_dir: caDir,
-        metadata: approval.caMetadata,
-        project_profile: {
-          name: approval.profile.name,
-          scheme: approval.profile.scheme,
-          default_connection_security: approval.profile.connectionSecurity,
-          server: {
-            host: approval.profile.server.host,
-            fed_learn_port: approval.profile.server.fedLearnPort,
-            admin_port: approval.profile.server.adminPort,
+  const lock = await acquireLock(signedZip, { dirMode: 0o700, report: env.note });
+  let audit: string;
+  try {
+    // Again under the lock: another approval may have written the zip meanwhile.
+    checkSignedZipTarget(signedZip, options.force === true);
+    const existsError = () =>
+      new FlareError("CERT_ALREADY_EXISTS", {
+        message: `Signed certificate already exists at ${signedZip}.`,
+      });
+    commitFiles(
+      dirname(signedZip),
+      [{ name: basename(signedZip), bytes: approval.signedZip, mode: 0o600, exclusive: !options.force }],
+      {
+        existsError,
+      },
+    );
+
+    const deps = env.deps;
+    audit = writeAuditRecord(
+      approvalAuditPath(env.home, requestId),
+      {
+        schema_version: "1",
+        approval: approval.signedJson,
+        request: verified.request,
+        request_zip_path: zipPath,
+        signed_zip_path: signedZip,
+        ca: {
+          ca_dir: caDir,
+          metadata: approval.caMetadata,
+          project_profile: {
+            name: approval.profile.name,
+            scheme: approval.profile.scheme,
+            default_connection_security: approval.profile.connectionSecurity,
+            server: {
+              host: approval.profile.server.host,
+              fed_learn_port: approval.profile.server.fedLearnPort,
+              admin_port: approval.profile.server.adminPort,
+            },
           },
+          rootca_path: join(caDir, "rootCA.pem"),
         },
-        rootca_path: join(caDir, "rootCA.pem"),
+        hashes: {
+          request_zip_sha256: await sha256Hex(deps, zipBytes),
+          request_json_sha256: approval.hashes.requestJson,
+          site_yaml_sha256: approval.hashes.requestSiteYaml,
+          csr_sha256: verified.csrSha256,
+          certificate_sha256: approval.hashes.certificate,
+          rootca_sha256: approval.hashes.rootCa,
+          signed_zip_sha256: await sha256Hex(deps, approval.signedZip),
+          public_key_sha256: verified.publicKeySha256,
+        },
       },
-      hashes: {
-        request_zip_sha256: await sha256Hex(deps, zipBytes),
-        request_json_sha256: approval.hashes.requestJson,
-        site_yaml_sha256: approval.hashes.requestSiteYaml,
-        csr_sha256: verified.csrSha256,
-        certificate_sha256: approval.hashes.certificate,
-        rootca_sha256: approval.hashes.rootCa,
-        signed_zip_sha256: await sha256Hex(deps, approval.signedZip),
-        public_key_sha256: verified.publicKeySha256,
-      },
-    },
-    "approval",
-    env,
-  );
+      "approval",
+      env,
+    );
+  } catch (error) {
+    lock.release();
+    removeDirs(lock.created);
+    throw error;
+  }
+  lock.release();
   return {
     name: verified.name,
     project: verified.project,
@@ -172,7 +188,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
 /**
  * Reads what one approval needs (validation.md §4.3 rows 2-3, 20, 26): the request zip
  * (`REQUEST_ZIP_NOT_FOUND`, or `INVALID_ARGS` for a folder or unreadable file), the CA files and
- * the profile. Shared by `cert approve` and its `--dry-run`.
+ * the profile, after recovering the CA folder. Shared by `cert approve` and its `--dry-run`.
  */
 export function readApprovalInputs(
   options: ApproveCertOptions,
@@ -187,6 +203,10 @@ export function readApprovalInputs(
     throw invalidArgs(`invalid request zip: ${zipRead.detail}`);
   }
   const caDir = resolve(env.cwd, options.caDir);
+  // A `cert init --force` killed mid-commit is rolled back before the CA is read, as every
+  // command recovers a folder it reads (docs/security.md "Crashes"), dry runs included:
+  // recovery restores the state before the interrupted write, it writes no output.
+  recoverStale(caDir, env.note);
   const inputs: ApprovalInputs = {
     requestZip: zipRead.bytes,
     caDir: options.caDir,

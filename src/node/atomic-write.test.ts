@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { makeTempDir } from "../../test/helpers/fixtures.ts";
@@ -14,6 +15,7 @@ import {
   removeDirs,
   tempSibling,
 } from "./atomic-write.ts";
+import { hostToken, thisWriter, writerToken } from "./writer-id.ts";
 
 const { dir: root, cleanup } = makeTempDir("flare-atomic-");
 after(cleanup);
@@ -28,15 +30,45 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const read = (path: string) => readFileSync(path, "utf8");
 /** A pid that certainly belonged to a process that has exited. */
 const deadPid = (() => spawnSync(process.execPath, ["-e", ""]).pid as number)();
+/** The writer token and journal `writer` field of that dead process on this host. */
+const dead = { host: hostname(), pid: deadPid, started: "12345" };
+const deadToken = writerToken(dead);
 
 describe("temp names", () => {
-  test("a temp sibling is hidden, carries our pid and parses back", () => {
+  test("a temp sibling is hidden, carries our host, pid and start time and parses back", () => {
     const temp = tempSibling("/x/y/site.yaml", "bak");
-    assert.match(basename(temp), new RegExp(`^\\.site\\.yaml\\.bak-${process.pid}-[0-9a-f]{12}$`));
-    assert.deepEqual(parseTempName(basename(temp)), { base: "site.yaml", tag: "bak", pid: process.pid });
+    const me = thisWriter();
+    assert.match(
+      basename(temp),
+      new RegExp(`^\\.site\\.yaml\\.bak-${hostToken(me.host)}-${process.pid}-${me.started}-[0-9a-f]{12}$`),
+    );
+    assert.deepEqual(parseTempName(basename(temp)), {
+      base: "site.yaml",
+      tag: "bak",
+      host: hostToken(me.host),
+      pid: process.pid,
+      started: me.started,
+    });
+  });
+  test("a host with dots cannot be confused with the name", () => {
+    assert.equal(hostToken("node-1.example.org"), "node-1_example_org");
+    assert.deepEqual(parseTempName(".a.tmp-b.old-node-1-22-33-0123456789ab"), {
+      base: "a.tmp-b",
+      tag: "old",
+      host: "node-1",
+      pid: 22,
+      started: "33",
+    });
   });
   test("other names are not ours", () => {
-    for (const name of ["site.yaml", ".site.yaml.tmp-12", ".x.tmp-1-XYZ", ".x.zip-1-0123456789ab"])
+    for (const name of [
+      "site.yaml",
+      ".site.yaml.tmp-12",
+      ".x.tmp-1-XYZ",
+      ".x.zip-1-0123456789ab",
+      // The pid-only names of earlier versions.
+      ".x.tmp-1-0123456789ab",
+    ])
       assert.equal(parseTempName(name), undefined, name);
   });
 });
@@ -125,7 +157,7 @@ describe("commitFiles", () => {
 describe("recoverStale", () => {
   test("rolls back the unfinished commit of a dead process", () => {
     const dir = fresh();
-    const tag = `${deadPid}-0123456789ab`;
+    const tag = `${deadToken}-0123456789ab`;
     // The dead writer had renamed the new a.txt into place and not yet b.txt; c.txt was new.
     writeFileSync(join(dir, "a.txt"), "new a");
     writeFileSync(join(dir, `.a.txt.bak-${tag}`), "old a");
@@ -138,6 +170,8 @@ describe("recoverStale", () => {
     writeFileSync(
       join(dir, `.flare-txn-${tag}.json`),
       JSON.stringify({
+        flare_txn: 1,
+        writer: dead,
         entries: [
           { target: "a.txt", temp: `.a.txt.tmp-${tag}`, backup: `.a.txt.bak-${tag}` },
           { target: "b.txt", temp: `.b.txt.tmp-${tag}`, backup: `.b.txt.bak-${tag}` },
@@ -157,23 +191,30 @@ describe("recoverStale", () => {
     const dir = fresh();
     const victim = join(root, `victim-${n}`);
     writeFileSync(victim, "precious");
-    const tag = `${deadPid}-0123456789ab`;
+    const tag = `${deadToken}-0123456789ab`;
+    const journal = `.flare-txn-${tag}.json`;
     writeFileSync(
-      join(dir, `.flare-txn-${tag}.json`),
+      join(dir, journal),
       JSON.stringify({
-        entries: [{ target: `../${basename(victim)}`, temp: "nothing", backup: null }],
-        links: [],
+        flare_txn: 1,
+        writer: dead,
+        entries: [{ target: `../${basename(victim)}`, temp: `.x.tmp-${tag}`, backup: null }],
+        links: [".bak/../.."],
         dirs: [],
       }),
     );
-    recoverStale(dir);
+    const warnings: string[] = [];
+    recoverStale(dir, (w) => warnings.push(w));
     assert.equal(read(victim), "precious");
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(dir), [journal]);
+    assert.deepEqual(warnings, [
+      `Warning: left alone ${join(dir, journal)}: it is not a journal this program writes.`,
+    ]);
   });
 
   test("puts back a folder moved aside when its replacement never arrived, drops it otherwise", () => {
     const dir = fresh();
-    const tag = `${deadPid}-0123456789ab`;
+    const tag = `${deadToken}-0123456789ab`;
     mkdirSync(join(dir, `.kit-a.old-${tag}`));
     writeFileSync(join(dir, `.kit-a.old-${tag}`, "f"), "old kit a");
     mkdirSync(join(dir, `.kit-a.tmp-${tag}`));
@@ -187,10 +228,29 @@ describe("recoverStale", () => {
   test("leaves the temporaries of a live process and every other name alone", () => {
     const dir = fresh();
     const mine = basename(tempSibling(join(dir, "x")));
-    for (const name of [mine, ".x.tmp-notours", "x", `.flare-txn-${process.pid}-0123456789ab.json`])
+    for (const name of [
+      mine,
+      ".x.tmp-notours",
+      "x",
+      `.flare-txn-${writerToken()}-0123456789ab.json`,
+      `.x.tmp-${deadPid}-0123456789ab`,
+    ])
       writeFileSync(join(dir, name), "");
     recoverStale(dir);
-    assert.equal(readdirSync(dir).length, 4);
+    assert.equal(readdirSync(dir).length, 5);
+  });
+});
+
+describe("locks left by killed commands", () => {
+  test("recovery drops a lock of a dead writer of this host, and keeps live and foreign ones", () => {
+    const dir = fresh();
+    const lock = (writer: object) => `${JSON.stringify({ flare_lock: 1, writer })}\n`;
+    writeFileSync(join(dir, ".a.flare-lock"), lock(dead));
+    writeFileSync(join(dir, ".b.flare-lock"), lock(thisWriter()));
+    writeFileSync(join(dir, ".c.flare-lock"), lock({ ...dead, host: "elsewhere" }));
+    writeFileSync(join(dir, ".d.flare-lock"), lock({ ...dead, extra: 1 }));
+    recoverStale(dir);
+    assert.deepEqual(readdirSync(dir).sort(), [".b.flare-lock", ".c.flare-lock", ".d.flare-lock"]);
   });
 });
 

@@ -3,11 +3,13 @@
  * destination and then renamed into place, so a reader (or a re-run) sees the old state or the
  * complete new one, even if the process is killed at any instant.
  *
- * Names of our temporaries carry the writer's pid: `.<name>.<tag>-<pid>-<12 hex>` (tag `tmp`
- * for data being written, `bak` for a hard-link backup of a file being replaced, `old` for a
- * folder moved aside) and `.flare-txn-<pid>-<12 hex>.json` for the journal of a multi-file
- * commit. {@link recoverStale} recognizes exactly these names and undoes or removes those left
- * by a process that no longer runs; every write into a folder calls it first (docs/security.md).
+ * Names of our temporaries carry the writer (host, pid, pid start time, see writer-id.ts):
+ * `.<name>.<tag>-<host>-<pid>-<start>-<12 hex>` (tag `tmp` for data being written, `bak` for a
+ * hard-link backup of a file being replaced, `old` for a folder moved aside) and
+ * `.flare-txn-<host>-<pid>-<start>-<12 hex>.json` for the journal of a multi-file commit.
+ * {@link recoverStale} recognizes exactly these names and undoes or removes those that this
+ * user's processes on this host left when they were killed; every write into a folder calls it
+ * first (docs/security.md "What recovery trusts").
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -25,14 +27,17 @@ import {
   renameSync,
   rmdirSync,
   rmSync,
+  type Stats,
   statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { FlareError } from "../core/errors/flare-error.ts";
-import { errnoCode, notWritable } from "./fs-errors.ts";
+import { errnoCode, isFdExhaustion, notWritable, tooManyOpenFiles } from "./fs-errors.ts";
 import { tryReadFile } from "./read-input.ts";
+import { breakStaleLock, isStaleLock, LOCK_NAME, readLock } from "./stale-lock.ts";
+import { hostToken, sameHost, thisWriter, WRITER_TOKEN, writerAlive, writerToken } from "./writer-id.ts";
 
 /** A file to write: a name inside the target directory, its bytes and exact mode. */
 export interface PlannedFile {
@@ -47,11 +52,12 @@ export interface PlannedFile {
 export type TempTag = "tmp" | "bak" | "old";
 
 const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = constants;
-const TEMP_NAME = /^\.(.+)\.(tmp|bak|old)-(\d+)-[0-9a-f]{12}$/s;
-const JOURNAL_NAME = /^\.flare-txn-(\d+)-[0-9a-f]{12}\.json$/;
+// The writer token has no `.`, so the last `.<tag>-` splits a name unambiguously.
+const TEMP_NAME = new RegExp(`^\\.(.+)\\.(tmp|bak|old)-${WRITER_TOKEN}-[0-9a-f]{12}$`, "s");
+const JOURNAL_NAME = new RegExp(`^\\.flare-txn-${WRITER_TOKEN}-[0-9a-f]{12}\\.json$`);
 
 function uniqueSuffix(): string {
-  return `${process.pid}-${randomBytes(6).toString("hex")}`;
+  return `${writerToken()}-${randomBytes(6).toString("hex")}`;
 }
 
 /** A hidden, unique temp name beside `path` that {@link recoverStale} can recognize. */
@@ -60,23 +66,29 @@ export function tempSibling(path: string, tag: TempTag = "tmp"): string {
 }
 
 /** The parts of one of our temp names, or `undefined` for any other name. */
-export function parseTempName(name: string): { base: string; tag: TempTag; pid: number } | undefined {
+export function parseTempName(
+  name: string,
+): { base: string; tag: TempTag; host: string; pid: number; started: string } | undefined {
   const match = TEMP_NAME.exec(name);
   if (!match) return undefined;
-  return { base: match[1] as string, tag: match[2] as TempTag, pid: Number(match[3]) };
+  return {
+    base: match[1] as string,
+    tag: match[2] as TempTag,
+    host: match[3] as string,
+    pid: Number(match[4]),
+    started: match[5] as string,
+  };
 }
 
-/** True while a process with this pid exists (ours always counts as alive). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return errnoCode(error) === "EPERM";
-  }
+/** The effective uid, or `undefined` where the platform has none (then ownership is not checked). */
+function euid(): number | undefined {
+  return typeof process.geteuid === "function" ? process.geteuid() : undefined;
+}
+
+/** True when `stat` belongs to the effective uid. */
+function ownedByMe(stat: Stats): boolean {
+  const me = euid();
+  return me === undefined || stat.uid === me;
 }
 
 function lexists(path: string): boolean {
@@ -221,10 +233,14 @@ interface JournalEntry {
 
 /** What a commit into an existing folder will change, written down before the first rename. */
 interface Journal {
+  /** Format marker: a journal without it (or with another value) is not one of ours. */
+  flare_txn: 1;
+  /** Who wrote it; must agree with the journal's name. */
+  writer: { host: string; pid: number; started: string };
   entries: JournalEntry[];
-  /** Links made into the user-visible `.bak/<ts>/` folder (relative paths). */
+  /** Links made into the user-visible `.bak/<ts>/` folder (`.bak/<ts>/<name>`). */
   links: string[];
-  /** Folders created for those links, outermost first (relative paths). */
+  /** Folders created for those links, outermost first (`.bak`, `.bak/<ts>`). */
   dirs: string[];
 }
 
@@ -234,7 +250,7 @@ interface Journal {
  * its backup while the backup exists; a new file is removed once its temp has been renamed
  * (or still shares the temp's inode after an exclusive link).
  */
-function rollBack(dir: string, journal: Journal): void {
+function rollBack(dir: string, journal: Pick<Journal, "entries" | "links" | "dirs">): void {
   const at = (name: string) => join(dir, name);
   for (const entry of [...journal.entries].reverse()) {
     try {
@@ -255,79 +271,232 @@ function rollBack(dir: string, journal: Journal): void {
   removeDirs(journal.dirs.map(at));
 }
 
-const BAK_LINK = /^\.bak\/[^/]+\/[^/]+$/;
-const BAK_DIR = /^\.bak(?:\/[^/]+)?$/;
-
+/** A name that is one entry of the folder itself: no `/`, not `.` or `..`, no NUL. */
 function isPlainName(name: unknown): name is string {
-  return typeof name === "string" && name !== "" && name !== "." && name !== ".." && !name.includes("/");
+  return (
+    typeof name === "string" &&
+    name !== "" &&
+    name !== "." &&
+    name !== ".." &&
+    !name.includes("/") &&
+    !name.includes("\0")
+  );
+}
+
+/** `.bak/<plain>/<plain>`: a `--force` backup link. */
+function isBakLink(path: unknown): path is string {
+  if (typeof path !== "string") return false;
+  const parts = path.split("/");
+  return parts.length === 3 && parts[0] === ".bak" && isPlainName(parts[1]) && isPlainName(parts[2]);
+}
+
+/** `.bak` or `.bak/<plain>`: a folder made for backup links. */
+function isBakDir(path: unknown): path is string {
+  if (typeof path !== "string") return false;
+  const parts = path.split("/");
+  return parts[0] === ".bak" && (parts.length === 1 || (parts.length === 2 && isPlainName(parts[1])));
+}
+
+const sameKeys = (value: object, keys: readonly string[]) =>
+  Object.keys(value).length === keys.length && keys.every((key) => Object.hasOwn(value, key));
+
+/**
+ * True when `value` has exactly the shape {@link commitFiles} writes, written by the writer its
+ * name says, and every name in it is a plain entry of the folder: targets plain names, temps
+ * and backups our temp names of that writer for that target, links and folders inside
+ * `.bak/<ts>/`.
+ */
+function isOurJournal(value: unknown, writer: { host: string; pid: number; started: string }): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const journal = value as Record<string, unknown>;
+  if (!sameKeys(journal, ["flare_txn", "writer", "entries", "links", "dirs"]) || journal.flare_txn !== 1)
+    return false;
+  const w = journal.writer as Record<string, unknown> | null;
+  if (
+    typeof w !== "object" ||
+    w === null ||
+    !sameKeys(w, ["host", "pid", "started"]) ||
+    w.host !== writer.host ||
+    w.pid !== writer.pid ||
+    w.started !== writer.started
+  )
+    return false;
+  const tempOf = (name: unknown, target: string, tag: TempTag) => {
+    const temp = isPlainName(name) ? parseTempName(name) : undefined;
+    return (
+      temp !== undefined &&
+      temp.tag === tag &&
+      temp.base === target &&
+      temp.host === hostToken(writer.host) &&
+      temp.pid === writer.pid &&
+      temp.started === writer.started
+    );
+  };
+  return (
+    Array.isArray(journal.entries) &&
+    journal.entries.every((e: unknown) => {
+      if (typeof e !== "object" || e === null || !sameKeys(e, ["target", "temp", "backup"])) return false;
+      const { target, temp, backup } = e as Record<string, unknown>;
+      return (
+        isPlainName(target) &&
+        tempOf(temp, target, "tmp") &&
+        (backup === null || tempOf(backup, target, "bak"))
+      );
+    }) &&
+    Array.isArray(journal.links) &&
+    journal.links.every(isBakLink) &&
+    Array.isArray(journal.dirs) &&
+    journal.dirs.every(isBakDir)
+  );
 }
 
 /**
- * Reads back a journal of ours, trusting nothing in it: it is read with a size cap, and every
- * name must be a plain file name in the folder (temps and backups with our naming) or a link
- * inside `.bak/<ts>/`; anything else makes it unusable (then only the sweep runs).
+ * Why the entries a journal names may not be touched, or `undefined` when they may: each that
+ * exists must be a real file (a backup folder a real folder) of this user, never a symlink,
+ * so a rollback never follows a link out of the folder nor moves someone else's file over ours.
  */
-function readJournal(path: string): Journal | undefined {
-  const read = tryReadFile(path, 64 * 1024);
-  if (!read.ok) return undefined;
-  try {
-    const value = JSON.parse(new TextDecoder().decode(read.bytes)) as Journal;
-    const ours = (name: unknown, tag: TempTag) => isPlainName(name) && parseTempName(name)?.tag === tag;
-    const fine =
-      Array.isArray(value.entries) &&
-      value.entries.every(
-        (e) => isPlainName(e.target) && ours(e.temp, "tmp") && (e.backup === null || ours(e.backup, "bak")),
-      ) &&
-      Array.isArray(value.links) &&
-      value.links.every((l) => typeof l === "string" && BAK_LINK.test(l)) &&
-      Array.isArray(value.dirs) &&
-      value.dirs.every((d) => typeof d === "string" && BAK_DIR.test(d));
-    return fine ? value : undefined;
-  } catch {
+function namedEntriesProblem(dir: string, journal: Journal): string | undefined {
+  const check = (name: string, kind: "file" | "dir", mustBeMine: boolean): string | undefined => {
+    let stat: Stats;
+    try {
+      stat = lstatSync(join(dir, name));
+    } catch {
+      return undefined;
+    }
+    if (stat.isSymbolicLink()) return `${name} is a symbolic link`;
+    if (kind === "file" ? !stat.isFile() : !stat.isDirectory())
+      return `${name} is not a regular ${kind === "file" ? "file" : "folder"}`;
+    if (mustBeMine && !ownedByMe(stat)) return `${name} belongs to uid ${stat.uid}`;
     return undefined;
-  }
+  };
+  const folders = new Set([".bak", ...journal.dirs, ...journal.links.map((link) => dirname(link))]);
+  const problems = [
+    ...journal.entries.flatMap((e) => [
+      check(e.target, "file", false),
+      check(e.temp, "file", true),
+      e.backup === null ? undefined : check(e.backup, "file", true),
+    ]),
+    ...journal.links.map((link) => check(link, "file", false)),
+    ...[...folders].map((folder) => check(folder, "dir", true)),
+  ];
+  return problems.find((p) => p !== undefined);
 }
 
-/** True unless `dir/.bak` or a folder of the journal's links exists as something other than a real folder. */
-function bakFoldersAreReal(dir: string, journal: Journal): boolean {
-  const folders = new Set([".bak", ...journal.links.map((link) => dirname(link))]);
-  return [...folders].every((folder) => {
-    try {
-      return lstatSync(join(dir, folder)).isDirectory();
-    } catch {
-      return true;
-    }
-  });
+/** Where recovery reports what it left alone (a `Warning: ...` line); silent when omitted. */
+export type RecoveryReport = (warning: string) => void;
+
+const reported = new Set<string>();
+
+/**
+ * Rolls back (or removes, when torn) one journal, if it is one this user's process on this host
+ * wrote and that process no longer runs; anything else is left alone and reported. Returns
+ * false when it left a journal of a dead writer alone: that writer's temps and backups then
+ * stay too (they may be what a rollback needs).
+ */
+function recoverJournal(dir: string, name: string, report: RecoveryReport): boolean {
+  const match = JOURNAL_NAME.exec(name) as RegExpExecArray;
+  const [hostName, pid, started] = [match[1] as string, Number(match[2]), match[3] as string];
+  const path = join(dir, name);
+  const leave = (why: string) => {
+    report(`Warning: left alone ${path}: ${why}.`);
+    return false;
+  };
+  if (!sameHost(hostName)) {
+    // Its temps are another host's too, which the sweep never touches.
+    return leave(
+      `it is the journal of an interrupted write on host '${hostName}', which may still be running there; remove it once no flare-provision command runs on that host`,
+    );
+  }
+  if (writerAlive(pid, started)) return true;
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return true;
+  }
+  if (!stat.isFile() || stat.nlink !== 1) return leave("it is not a regular file with one link");
+  if (!ownedByMe(stat)) return leave(`it was not written by this user (owner uid ${stat.uid})`);
+  const read = tryReadFile(path, 64 * 1024);
+  if (!read.ok) return leave(`it cannot be read (${read.detail})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(read.bytes));
+  } catch {
+    // Torn while being written (a kill before its fsync): nothing was renamed yet, so the
+    // sweep of that writer's temps and backups is the whole recovery.
+    discard(path);
+    return true;
+  }
+  const writer = { host: thisWriter().host, pid, started };
+  if (!isOurJournal(value, writer)) return leave("it is not a journal this program writes");
+  const journal = value as Journal;
+  const problem = namedEntriesProblem(dir, journal);
+  if (problem) return leave(`it names an entry that recovery may not touch (${problem})`);
+  rollBack(dir, journal);
+  discard(path);
+  return true;
 }
 
 /**
  * Cleans up after writers of ours that were killed: in `dir`, rolls back every unfinished
- * commit journal of a dead process, then removes its temp files and folders, drops its stale
- * backups, and puts back a folder it had moved aside (or drops it when its replacement is
- * complete). Entries of live processes and every other name are left alone. Never throws.
+ * commit journal, then removes temp files and folders, drops stale backups, and puts back a
+ * folder that was moved aside (or drops it when its replacement is complete). It acts only in
+ * a folder owned by the effective uid, only on entries owned by it whose names say they were
+ * written on this host by a process that no longer runs; every other name is left alone, and a
+ * journal it cannot trust is reported through `report` (docs/security.md "What recovery
+ * trusts"). Never throws, except for too many open files.
  */
-export function recoverStale(dir: string): void {
+export function recoverStale(dir: string, reportTo?: RecoveryReport): void {
+  // A folder is recovered by several steps of one command (and by each zip of a batch): say
+  // each thing left alone once per process.
+  const report: RecoveryReport = (warning) => {
+    if (!reportTo || reported.has(warning)) return;
+    reported.add(warning);
+    reportTo(warning);
+  };
   let names: string[];
+  let folder: Stats;
   try {
+    folder = statSync(dir);
     names = readdirSync(dir);
-  } catch {
+  } catch (error) {
+    if (isFdExhaustion(error)) throw tooManyOpenFiles(error);
     return;
   }
-  for (const name of names) {
-    const match = JOURNAL_NAME.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const journal = readJournal(join(dir, name));
-    // A journal that does not parse was torn while being written, before any rename: the
-    // sweep below removes that commit's temps and backups.
-    if (journal)
-      rollBack(dir, bakFoldersAreReal(dir, journal) ? journal : { ...journal, links: [], dirs: [] });
-    discard(join(dir, name));
+  const ours = names.filter(
+    (name) => JOURNAL_NAME.test(name) || parseTempName(name) !== undefined || LOCK_NAME.test(name),
+  );
+  if (ours.length === 0) return;
+  if (!ownedByMe(folder)) {
+    report(
+      `Warning: left alone what interrupted writes left in ${dir}: the folder belongs to uid ${folder.uid}, not to this user.`,
+    );
+    return;
   }
-  for (const name of names) {
+  // A lock a killed command left (lock.ts) is dropped under the same rules; a live one stays.
+  for (const name of ours) {
+    if (!LOCK_NAME.test(name)) continue;
+    const lock = readLock(join(dir, name));
+    if (lock && isStaleLock(lock)) breakStaleLock(join(dir, name), lock.stat, tempSibling(join(dir, name)));
+  }
+  const keep = new Set<string>();
+  for (const name of ours) {
+    const match = JOURNAL_NAME.exec(name);
+    if (match && !recoverJournal(dir, name, report)) keep.add(`${match[2]}-${match[3]}`);
+  }
+  for (const name of ours) {
     const temp = parseTempName(name);
-    if (!temp || processAlive(temp.pid)) continue;
+    if (
+      !temp ||
+      !isPlainName(temp.base) ||
+      !sameHost(temp.host) ||
+      keep.has(`${temp.pid}-${temp.started}`) ||
+      writerAlive(temp.pid, temp.started)
+    )
+      continue;
     const path = join(dir, name);
     try {
+      if (!ownedByMe(lstatSync(path))) continue;
       if (temp.tag === "old" && !lexists(join(dir, temp.base))) renameSync(path, join(dir, temp.base));
       else rmSync(path, { recursive: true, force: true });
     } catch {
@@ -384,13 +553,14 @@ export interface CommitOptions {
  */
 export function commitFiles(dir: string, files: PlannedFile[], options: CommitOptions = {}): void {
   if (!lexists(dir)) {
-    commitNewDir(dir, files, options.dirMode ?? 0o700);
+    commitNewDir(dir, files, options);
     return;
   }
   recoverStale(dir);
   const suffix = uniqueSuffix();
   const journalPath = join(dir, `.flare-txn-${suffix}.json`);
-  const journal: Journal = { entries: [], links: [], dirs: [] };
+  const { host, pid, started } = thisWriter();
+  const journal: Journal = { flare_txn: 1, writer: { host, pid, started }, entries: [], links: [], dirs: [] };
   let journalWritten = false;
   try {
     for (const file of files) {
@@ -452,17 +622,30 @@ export function commitFiles(dir: string, files: PlannedFile[], options: CommitOp
   for (const entry of journal.entries) if (entry.backup) discard(join(dir, entry.backup));
 }
 
-function commitNewDir(dir: string, files: PlannedFile[], dirMode: number): void {
+/**
+ * The new-folder case of {@link commitFiles}. A folder that appeared meanwhile (a concurrent
+ * `cert init` or `cert request` won the race) is the caller's `existsError` for the first
+ * exclusive file, not an unwritable folder.
+ */
+function commitNewDir(dir: string, files: PlannedFile[], options: CommitOptions): void {
   const parent = dirname(dir);
   let created: string[] = [];
   const staging = tempSibling(dir);
   try {
     created = makeDirs(parent, 0o700);
     recoverStale(parent);
-    mkdirSync(staging, { mode: dirMode });
+    mkdirSync(staging, { mode: options.dirMode ?? 0o700 });
     for (const file of files) writeNewFile(join(staging, file.name), file.bytes, file.mode);
     syncDir(staging);
-    renameSync(staging, dir);
+    try {
+      renameSync(staging, dir);
+    } catch (error) {
+      const code = errnoCode(error);
+      const exclusive = files.find((file) => file.exclusive);
+      if ((code === "ENOTEMPTY" || code === "EEXIST") && exclusive && options.existsError)
+        throw options.existsError(join(dir, exclusive.name));
+      throw error;
+    }
     syncDir(parent);
   } catch (error) {
     discard(staging);

@@ -1,7 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
-import { commitFiles, makeDirs, recoverStale } from "./atomic-write.ts";
+import { commitFiles, makeDirs, type RecoveryReport, recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
 
 /** `<home>/.nvflare`, shared with the reference so both tools can be mixed (cli.md §6). */
@@ -54,8 +54,8 @@ export function writeAuditRecord(
  * Removes what killed runs left among the audit records (temp files and folders of a dead
  * writer, see {@link recoverStale}); commands that write audit records call it first.
  */
-export function recoverAuditDirs(home: string): void {
-  recoverStale(nvflareHome(home));
-  recoverStale(join(nvflareHome(home), "cert_requests"));
-  recoverStale(join(nvflareHome(home), "cert_approves"));
+export function recoverAuditDirs(home: string, report?: RecoveryReport): void {
+  recoverStale(nvflareHome(home), report);
+  recoverStale(join(nvflareHome(home), "cert_requests"), report);
+  recoverStale(join(nvflareHome(home), "cert_approves"), report);
 }

@@ -1,9 +1,9 @@
-import { realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { parseJson } from "../core/json/parse-json.ts";
-import { recoverStale } from "./atomic-write.ts";
+import { type RecoveryReport, recoverStale } from "./atomic-write.ts";
 import { nvflareHome } from "./audit.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -17,7 +17,10 @@ export interface DiscoveryTarget {
 interface CandidateCheck {
   dir: string;
   exists: boolean;
+  /** Required files that are absent or not regular files. */
   missing: string[];
+  /** Those of `missing` that exist as something else, with what they are (`a FIFO`). */
+  notFiles: { name: string; kind: string }[];
   /** Absolute path equals real path and request.json carries the signed request_id. */
   validated: boolean;
   /** Why it is not validated, naming the folder (for `REQUEST_DIR_MISMATCH`). */
@@ -30,14 +33,18 @@ function sameRequestId(a: unknown, b: string): boolean {
   return typeof a === "string" && a === b;
 }
 
-function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
+function checkCandidate(dir: string, target: DiscoveryTarget, report?: RecoveryReport): CandidateCheck {
   const exists = isDirectory(dir);
   // A request folder that a killed `cert request --force` left mid-commit is rolled back
   // before it is judged (docs/security.md); nothing else in it is touched.
-  if (exists) recoverStale(dir);
+  if (exists) recoverStale(dir, report);
   const missing = [`${target.name}.key`, "request.json"].filter(
     (file) => pathKind(join(dir, file)) !== "file",
   );
+  const notFiles = missing.flatMap((name) => {
+    const kind = entryKind(join(dir, name));
+    return kind === undefined ? [] : [{ name, kind }];
+  });
   let validated = false;
   let problem: string | undefined;
   if (exists) {
@@ -64,8 +71,45 @@ function checkCandidate(dir: string, target: DiscoveryTarget): CandidateCheck {
     }
   }
   return problem === undefined
-    ? { dir, exists, missing, validated }
-    : { dir, exists, missing, validated, problem };
+    ? { dir, exists, missing, notFiles, validated }
+    : { dir, exists, missing, notFiles, validated, problem };
+}
+
+/** What a non-regular entry is, for messages (`a FIFO`); `undefined` when absent or a file. */
+function entryKind(path: string): string | undefined {
+  let stat: import("node:fs").Stats;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (stat.isFile()) return undefined;
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  if (stat.isDirectory()) return "a folder";
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isSocket()) return "a socket";
+  return "a device";
+}
+
+/**
+ * `REQUEST_DIR_INCOMPLETE` for an explicit `--request-dir`: absent files are "missing"
+ * (validation.md §6 message and hint); one that exists as a FIFO, folder or symlink is named as
+ * such, never called missing.
+ */
+function incomplete(check: CandidateCheck): FlareError {
+  const absent = check.missing.filter((name) => !check.notFiles.some((n) => n.name === name));
+  const others = check.notFiles.map((n) => `${n.name} is ${n.kind}, not a regular file`).join("; ");
+  if (absent.length === 0) {
+    return new FlareError("REQUEST_DIR_INCOMPLETE", {
+      message: "The specified --request-dir holds local request material that is not a regular file.",
+      detail: others,
+      hint: `Expected regular file(s): ${check.missing.join(", ")}.`,
+    });
+  }
+  return new FlareError("REQUEST_DIR_INCOMPLETE", {
+    ...(others ? { detail: others } : {}),
+    hint: `Expected file(s): ${check.missing.join(", ")}.`,
+  });
 }
 
 /** Request-folder hints from the request audit record, in the reference's order (cli.md §6 step 2). */
@@ -111,11 +155,18 @@ function auditCandidates(home: string, requestId: string): string[] {
  */
 export function discoverRequestDir(
   target: DiscoveryTarget,
-  where: { explicit?: string | undefined; zipPath: string; cwd: string; home: string },
+  where: {
+    explicit?: string | undefined;
+    zipPath: string;
+    cwd: string;
+    home: string;
+    /** Where recovery of a candidate reports what it left alone. */
+    report?: RecoveryReport;
+  },
 ): string {
   if (where.explicit !== undefined) {
     const dir = resolve(where.cwd, where.explicit);
-    const check = checkCandidate(dir, target);
+    const check = checkCandidate(dir, target, where.report);
     if (!check.exists) {
       throw new FlareError("REQUEST_DIR_NOT_FOUND", {
         message: `Request directory not found: ${dir}.`,
@@ -123,11 +174,7 @@ export function discoverRequestDir(
         exit: 4,
       });
     }
-    if (check.missing.length > 0) {
-      throw new FlareError("REQUEST_DIR_INCOMPLETE", {
-        hint: `Expected file(s): ${check.missing.join(", ")}.`,
-      });
-    }
+    if (check.missing.length > 0) throw incomplete(check);
     if (!check.validated) {
       throw new FlareError(
         "REQUEST_DIR_MISMATCH",
@@ -144,7 +191,7 @@ export function discoverRequestDir(
     join(dirname(zipDir), target.name),
   ];
   for (const candidate of candidates) {
-    const check = checkCandidate(resolve(where.cwd, candidate), target);
+    const check = checkCandidate(resolve(where.cwd, candidate), target, where.report);
     if (check.validated && check.missing.length === 0) return check.dir;
   }
   throw new FlareError("REQUEST_DIR_NOT_FOUND", {

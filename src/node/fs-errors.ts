@@ -13,6 +13,7 @@ export function errnoCode(error: unknown): string | undefined {
  */
 export function notWritable(dir: string, error: unknown): FlareError {
   if (error instanceof FlareError) return error;
+  if (isFdExhaustion(error)) return tooManyOpenFiles(error);
   const reason = errnoCode(error) ?? (error instanceof Error ? error.message : String(error));
   return new FlareError("OUTPUT_DIR_NOT_WRITABLE", {
     message: `Cannot write to output directory ${dir}.`,
@@ -28,6 +29,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EIO: "input/output error",
   EBUSY: "device or resource busy",
   EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
   ENAMETOOLONG: "file name too long",
   ENOTEMPTY: "directory not empty",
   EXDEV: "cross-device link",
@@ -46,4 +48,19 @@ const ERRNO_TEXT: Record<string, string> = {
 export function describeErrno(code: string): string {
   const text = ERRNO_TEXT[code];
   return text ? `${text} (${code})` : code;
+}
+
+/** True for the errno codes of a process (EMFILE) or system (ENFILE) out of file descriptors. */
+export function isFdExhaustion(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/** `TOO_MANY_OPEN_FILES` for an EMFILE/ENFILE: the limit, not the folder, is the problem. */
+export function tooManyOpenFiles(error: unknown): FlareError {
+  const code = errnoCode(error) === "ENFILE" ? "ENFILE" : "EMFILE";
+  return new FlareError("TOO_MANY_OPEN_FILES", {
+    message: `Too many open files (${code}${code === "ENFILE" ? ": the whole system is out of file descriptors" : ""}).`,
+    cause: error,
+  });
 }

@@ -63,7 +63,7 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
   }
   checkWritableDir(caDir);
   // Undo what a killed earlier run may have left half done (docs/security.md).
-  recoverStale(caDir);
+  recoverStale(caDir, env.note);
   // No mkdir here: commitFiles assembles a missing CA dir beside it and renames it into place.
   // Safer than the reference, which overwrites a stray rootCA.pem/ca.json when rootCA.key is gone.
   const present = CA_FILES.filter((name) => pathKind(join(caDir, name)) !== "missing");

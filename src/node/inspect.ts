@@ -16,6 +16,7 @@ import { inspectSignedZip } from "../core/inspect/inspect-signed-zip.ts";
 import { failedChecks, type InspectOptions, type InspectReport } from "../core/inspect/types.ts";
 import { parseJson } from "../core/json/parse-json.ts";
 import { normalizeFingerprint } from "../core/x509/fingerprint.ts";
+import { recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { isDirectory, MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -54,7 +55,7 @@ const KINDS_HINT =
 /**
  * Works out what `path` is and inspects it (library API of `cert inspect`): reads the files
  * the artifact consists of and hands them to the pure inspector of that kind. Never prints and
- * never writes. Throws `INVALID_ROOTCA_FINGERPRINT` for an unreadable `--fingerprint` and
+ * writes nothing, except that a folder is first recovered from an interrupted write. Throws `INVALID_ROOTCA_FINGERPRINT` for an unreadable `--fingerprint` and
  * `INVALID_ARGS` for a path that is missing or none of the known artifacts; failed checks are
  * not errors here (see {@link InspectPathResult.failed}).
  */
@@ -82,6 +83,8 @@ async function inspectFile(
   options: InspectOptions,
   env: NodeEnv,
 ): Promise<InspectReport> {
+  // A file of a folder left mid-commit (rootCA.pem of a CA folder) is read after the rollback.
+  recoverStale(dirname(path), env.note);
   const read = tryReadFile(path, MAX_INPUT_BYTES);
   if (!read.ok) throw invalidArgs(`cannot read ${path}: ${read.detail}`);
   const bytes = read.bytes;
@@ -124,6 +127,9 @@ async function inspectDirectory(
   options: InspectOptions,
   env: NodeEnv,
 ): Promise<InspectReport> {
+  // A folder left mid-commit by a killed `cert init --force` or `cert request --force` is
+  // rolled back first, so the report describes the folder as every other command will see it.
+  recoverStale(path, env.note);
   const entries = listDir(path);
   const names = new Set(entries.map((e) => e.name));
   if (names.has("ca.json") || names.has("rootCA.key")) {

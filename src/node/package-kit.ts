@@ -13,6 +13,7 @@ import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
 import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
 import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { discoverRequestDir } from "./discover-request-dir.ts";
+import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
@@ -83,7 +84,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
 
   const requestDir = discoverRequestDir(
     { name: approval.name, requestId: approval.requestId },
-    { explicit: options.requestDir, zipPath, cwd: env.cwd, home: env.home },
+    { explicit: options.requestDir, zipPath, cwd: env.cwd, home: env.home, report: env.note },
   );
   const keyPath = join(requestDir, `${approval.name}.key`);
   const key = tryReadFile(keyPath);
@@ -186,34 +187,45 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   checkWritableDir(workspace);
   const projectDir = join(workspace, paired.project);
   const prodDir = join(projectDir, `prod_${approval.provisionVersion}`);
-  // A kill during an earlier `package --force` may have left the old kit aside: put it back first.
-  recoverStale(prodDir);
-  await checkProdRoots(prodDir, approval.fingerprint, env);
   const outputDir = join(prodDir, approval.name);
-  const exists = () =>
-    new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
-  if (existsSync(outputDir) && !options.force) throw exists();
-  // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
-  // state folder and the request-folder copies are written once the kit is in place, and if
-  // they fail the kit is taken back out, so a failed package writes nothing.
-  const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
-  writeTreeAtomic(outputDir, tree, {
-    replace: options.force === true,
-    exists,
-    afterPlaced: () => {
-      const made = makeDirs(join(projectDir, "state"), 0o755);
-      try {
-        commitFiles(requestDir, [
-          { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
-          { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
-          { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
-        ]);
-      } catch (error) {
-        removeDirs(made);
-        throw error;
-      }
-    },
-  });
+  // validation.md §4.4 row 35 (one root per prod_NN) checked and the kit written as one step:
+  // two packages at once, from two roots, must not both pass the check (docs/security.md).
+  const lock = await acquireLock(prodDir, { dirMode: 0o755, report: env.note });
+  let done = false;
+  try {
+    // A kill during an earlier `package --force` may have left the old kit aside: put it back first.
+    recoverStale(prodDir, env.note);
+    await checkProdRoots(prodDir, approval.fingerprint, env);
+    const exists = () =>
+      new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
+    if (existsSync(outputDir) && !options.force) throw exists();
+    // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
+    // state folder and the request-folder copies are written once the kit is in place, and if
+    // they fail the kit is taken back out, so a failed package writes nothing.
+    const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
+    writeTreeAtomic(outputDir, tree, {
+      replace: options.force === true,
+      exists,
+      afterPlaced: () => {
+        const made = makeDirs(join(projectDir, "state"), 0o755);
+        try {
+          commitFiles(requestDir, [
+            { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
+            { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
+            { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
+          ]);
+        } catch (error) {
+          removeDirs(made);
+          throw error;
+        }
+      },
+    });
+    done = true;
+  } finally {
+    lock.release();
+    // A failed package leaves no folder it made (those still empty: another run may be using one).
+    if (!done) removeDirs(lock.created);
+  }
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";
@@ -236,7 +248,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
 
 /**
  * Every rootCA.pem already under `prod_<NN>` must be this approval's root (validation.md §4.4
- * row 35): one deploy version never mixes two CAs. Symlinked folders are not followed.
+ * row 35): one deploy version never mixes two CAs. Symlinked folders are not followed (as the
+ * reference's walk); a rootCA.pem that is not a regular file is refused.
  */
 async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv): Promise<void> {
   if (!existsSync(prodDir)) return;
@@ -255,7 +268,15 @@ async function checkProdRoots(prodDir: string, fingerprint: string, env: NodeEnv
         if (!entry.name.startsWith(".")) stack.push(path);
         continue;
       }
-      if (entry.name !== "rootCA.pem" || !entry.isFile()) continue;
+      if (entry.name !== "rootCA.pem") continue;
+      // A symlink (or FIFO...) named rootCA.pem is refused, not skipped, as the reference's
+      // O_NOFOLLOW load does: skipping it would let a kit of another root through the check.
+      if (!entry.isFile()) {
+        throw new FlareError("ROOTCA_LOAD_FAILED", {
+          message: `Existing production directory contains unreadable rootCA.pem: ${path}.`,
+          detail: entry.isSymbolicLink() ? "it is a symbolic link" : "it is not a regular file",
+        });
+      }
       const read = tryReadFile(path);
       let found: string | undefined;
       try {

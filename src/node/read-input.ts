@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import type { FlareError } from "../core/errors/flare-error.ts";
-import { describeErrno, errnoCode } from "./fs-errors.ts";
+import { describeErrno, errnoCode, isFdExhaustion, tooManyOpenFiles } from "./fs-errors.ts";
 
 /** Inputs larger than this are refused before parsing (zips carry at most ~20 MiB of members). */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -17,12 +17,15 @@ export type ReadResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: 
 /**
  * Reads a regular file of at most `maxBytes`, without throwing: the caller decides which coded
  * error each failure is, since the spec gives the same failure different codes per command.
+ * The one exception is a process out of file descriptors: `TOO_MANY_OPEN_FILES`.
  */
 export function tryReadFile(path: string, maxBytes = MAX_TEXT_BYTES): ReadResult {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
+    // Out of file descriptors says nothing about the file: never report it as unreadable.
+    if (isFdExhaustion(error)) throw tooManyOpenFiles(error);
     const code = errnoCode(error) ?? "EIO";
     if (code === "ENOENT" || code === "ENOTDIR")
       return { ok: false, reason: "missing", detail: describeErrno(code) };
@@ -35,7 +38,7 @@ export function tryReadFile(path: string, maxBytes = MAX_TEXT_BYTES): ReadResult
     if (stat.size > maxBytes)
       return { ok: false, reason: "too-large", detail: `larger than ${maxBytes} bytes` };
     // Read at most maxBytes + 1 so a file that grows while we read is still caught.
-    const buffer = new Uint8Array(Math.min(stat.size, maxBytes) + 1);
+    let buffer = new Uint8Array(Math.min(stat.size || 4096, maxBytes) + 1);
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
@@ -43,7 +46,12 @@ export function tryReadFile(path: string, maxBytes = MAX_TEXT_BYTES): ReadResult
       length += n;
       if (length > maxBytes)
         return { ok: false, reason: "too-large", detail: `larger than ${maxBytes} bytes` };
-      if (length === buffer.length) break;
+      if (length < buffer.length) continue;
+      // Pseudo-files (/proc) report size 0: keep reading them, up to the cap.
+      if (stat.size !== 0) break;
+      const bigger = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
+      bigger.set(buffer);
+      buffer = bigger;
     }
     return { ok: true, bytes: buffer.subarray(0, length) };
   } catch (error) {

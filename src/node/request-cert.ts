@@ -51,8 +51,8 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
   if (pathKind(dir) !== "missing" && !isDirectory(dir))
     throw invalidArgs(`--out must be a directory path: ${dir}`);
   // Undo what a killed earlier run may have left half done before looking at what exists.
-  recoverStale(dir);
-  recoverAuditDirs(env.home);
+  recoverStale(dir, env.note);
+  recoverAuditDirs(env.home, env.note);
   const zipPath = join(dir, `${name}.request.zip`);
   const keyPath = join(dir, `${name}.key`);
   const csrPath = join(dir, `${name}.csr`);

@@ -30,7 +30,7 @@ export interface WriteTreeOptions {
 /**
  * Writes a virtual tree to `dest` all at once: assembled in a hidden temp sibling (missing
  * ancestors created 0755 and removed again on failure), fsynced, then renamed into place. With
- * `replace`, an existing `dest` is first moved aside as `.<name>.old-<pid>-<hex>` and removed only
+ * `replace`, an existing `dest` is first moved aside as `.<name>.old-<host>-<pid>-<start>-<hex>` and removed only
  * after the new tree is in place and `afterPlaced` succeeded. A kill between the two renames leaves the
  * old tree aside; {@link recoverStale} on the parent puts it back (docs/security.md).
  */

@@ -24,7 +24,7 @@ import {
 // (1) just before each of its disk-changing calls in turn (an fs preload counts them), and
 // (2) at 15 seeded-random instants spread over its run time. Afterwards the output must be
 // absent or complete and valid, never a mix; the next run of a command must not trip on
-// anything left behind and must leave no temporary names (`.<name>.tmp-<pid>-<hex>`, journals).
+// anything left behind and must leave no temporary names (`.<name>.tmp-<host>-<pid>-<start>-<hex>`, journals, locks).
 
 type State = "before" | "after";
 
@@ -41,7 +41,8 @@ interface Scenario {
   maxPoints: number;
 }
 
-const LEFTOVER = /(^|\/)\.(.+)\.(tmp|bak|old)-\d+-[0-9a-f]{12}(\/|$)|(^|\/)\.flare-txn-/;
+const LEFTOVER =
+  /(^|\/)\.(.+)\.(tmp|bak|old)-[A-Za-z0-9_-]+-\d+-\d+-[0-9a-f]{12}(\/|$)|(^|\/)\.flare-txn-|(^|\/)\.[^/]+\.flare-lock$/;
 const copies: (() => void)[] = [];
 
 function cloneWorld(base: World): Copy {

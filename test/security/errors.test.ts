@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -215,9 +215,30 @@ describe("unreadable files inside otherwise good folders", { concurrency: 2 }, (
     const work = variant("ca-key-folder", (w) => folder(join(w, "ca", "rootCA.key")));
     await refuses(work, approve, "INVALID_ARGS", 4, /cannot read ca\/rootCA\.key: not a regular file/);
   });
-  test("a private key that is a FIFO", async () => {
+  test("a private key that is a FIFO: named as a FIFO, not called missing", async () => {
     const work = variant("key-fifo", (w) => fifo(join(w, SITE, `${SITE}.key`)));
-    await refuses(work, pack, "REQUEST_DIR_INCOMPLETE", 1, /missing local request material/);
+    await refuses(
+      work,
+      pack,
+      "REQUEST_DIR_INCOMPLETE",
+      1,
+      new RegExp(
+        `^The specified --request-dir holds local request material that is not a regular file\\. \u2014 ${SITE}\\.key is a FIFO, not a regular file$`,
+      ),
+    );
+  });
+  test("a missing private key beside a request.json that is a FIFO: each said as it is", async () => {
+    const work = variant("key-missing-json-fifo", (w) => {
+      rmSync(join(w, SITE, `${SITE}.key`));
+      fifo(join(w, SITE, "request.json"));
+    });
+    await refuses(
+      work,
+      pack,
+      "REQUEST_DIR_INCOMPLETE",
+      1,
+      /^The specified --request-dir is missing local request material\. \u2014 request\.json is a FIFO, not a regular file$/,
+    );
   });
   test("a local site.yaml that is a FIFO: LOCAL_SITE_INVALID exit 4, not 'not found'", async () => {
     const work = variant("site-fifo", (w) => fifo(join(w, SITE, "site.yaml")));
@@ -225,7 +246,7 @@ describe("unreadable files inside otherwise good folders", { concurrency: 2 }, (
   });
   test("a local request.json that is a folder", async () => {
     const work = variant("request-json-folder", (w) => folder(join(w, SITE, "request.json")));
-    await refuses(work, pack, "REQUEST_DIR_INCOMPLETE", 1, /missing local request material/);
+    await refuses(work, pack, "REQUEST_DIR_INCOMPLETE", 1, /request\.json is a folder, not a regular file$/);
   });
 });
 
@@ -271,6 +292,48 @@ describe("an unexpected failure (a bug) is one INTERNAL_ERROR line, exit 5", () 
     });
     assert.equal(run.code, 5);
     assert.ok(hasStackTrace(run.stderr), run.stderr);
+  });
+});
+
+describe("at very low open-file limits", () => {
+  // `ulimit -n N` in a shell, then the CLI. Below some N Node itself cannot open dist/cli.js (or
+  // crashes starting its threads) before any of our code runs: those runs are skipped. Every run
+  // our code got to handle succeeds or says TOO_MANY_OPEN_FILES with a hint, never a stack.
+  test("no stack trace, and TOO_MANY_OPEN_FILES where the limit bites", () => {
+    const commands = [
+      ["cert", "inspect", "ca"],
+      [...approve, "--out", "ulimit.signed.zip", "--force"],
+    ];
+    const seen = new Set<string>();
+    for (let limit = 16; limit <= 28; limit++) {
+      for (const args of commands) {
+        const quoted = [process.execPath, CLI, "--format", "json", ...args].map((a) => `'${a}'`).join(" ");
+        const run = spawnSync("sh", ["-c", `ulimit -n ${limit} && exec ${quoted}`], {
+          cwd: world.work,
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.home, ...TEMP_ENV },
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        const output = `${run.stdout}${run.stderr}`;
+        const label = `ulimit -n ${limit}, ${args.slice(0, 2).join(" ")}: ${output}`;
+        // Node could not start our code at all.
+        if (run.signal !== null || (!run.stdout && /Node\.js v\d+/.test(run.stderr))) {
+          seen.add("node-failed");
+          continue;
+        }
+        assert.ok(!hasStackTrace(output), label);
+        const envelope = JSON.parse(run.stdout);
+        if (run.status === 0) seen.add("ok");
+        else {
+          assert.equal(envelope.error_code, "TOO_MANY_OPEN_FILES", label);
+          assert.equal(run.status, 1, label);
+          assert.match(envelope.hint, /ulimit -n 1024/, label);
+          seen.add("limited");
+        }
+      }
+    }
+    // The limits tried cover both sides of the threshold, so the check above could fail.
+    assert.ok(seen.has("ok") && seen.has("limited"), [...seen].join(", "));
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFileSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, lstatSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { utf8 } from "../../src/core/bytes/encoding.ts";
@@ -226,6 +226,25 @@ describe("a rootCA.pem holding anything but one certificate is refused everywher
       assert.equal(
         again.json?.message,
         `Existing production directory contains unreadable rootCA.pem: ${kitRoot}.`,
+      );
+      assert.deepEqual(snapshotDiff(before, snapshot(copy.root)), [], "package wrote something");
+    }));
+
+  test("a symlinked startup/rootCA.pem in that prod_NN is refused, not skipped", () =>
+    inCopy(async (copy) => {
+      const first = await json(copy, packageArgs());
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      // The kit's root now points at another CA's certificate.
+      const kitRoot = join(copy.work, KIT, "startup", "rootCA.pem");
+      unlinkSync(kitRoot);
+      symlinkSync(join(copy.work, "other-ca", "rootCA.pem"), kitRoot);
+      const before = snapshot(copy.root);
+      const again = await json(copy, [...packageArgs(), "--force"]);
+      assert.equal(again.code, 4, again.stdout + again.stderr);
+      assert.equal(again.json?.error_code, "ROOTCA_LOAD_FAILED");
+      assert.equal(
+        again.json?.message,
+        `Existing production directory contains unreadable rootCA.pem: ${kitRoot}. \u2014 it is a symbolic link`,
       );
       assert.deepEqual(snapshotDiff(before, snapshot(copy.root)), [], "package wrote something");
     }));

@@ -270,6 +270,16 @@ export const ERROR_CODES = {
     message: "Not a server startup kit.",
     hint: "Install the CRL into the server's kit: the server refuses revoked participants for everyone.",
   },
+  TOO_MANY_OPEN_FILES: {
+    exit: 1,
+    message: "Too many open files.",
+    hint: "Raise the open-file limit (for example 'ulimit -n 1024') and run the command again.",
+  },
+  OUTPUT_LOCKED: {
+    exit: 1,
+    message: "Another command is writing the same output.",
+    hint: "Wait for it to finish and run the command again; if none is running, remove the lock file named above.",
+  },
   INTERNAL_ERROR: {
     exit: 5,
     message: "An unexpected error occurred.",

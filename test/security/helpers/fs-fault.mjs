@@ -10,6 +10,9 @@
 //                            allocates space (mkdir, open for writing, write, rename, link, copy);
 //                            removals never fail, as on a real full disk
 //   FLARE_FAULT_COUNT_FILE   write {"mutating": n, "allocating": m} for the run at exit
+//   FLARE_FAULT_DELAY_MS=N   sleep N ms once, before the first mutating call whose path
+//   FLARE_FAULT_DELAY_AT=s   argument contains the substring s: widens a race window so
+//                            concurrency tests do not depend on luck
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 
@@ -35,6 +38,19 @@ const ALLOCATING = new Set([
 function writes(flags) {
   if (typeof flags === "number") return (flags & (O_WRONLY | O_RDWR | O_CREAT)) !== 0;
   return typeof flags === "string" && /[wa+]/.test(flags);
+}
+
+const delayMs = Number(process.env.FLARE_FAULT_DELAY_MS ?? 0);
+const delayAt = process.env.FLARE_FAULT_DELAY_AT ?? "";
+
+let delayed = false;
+
+function maybeDelay(args) {
+  if (delayed || !delayMs || !delayAt) return;
+  if (args.slice(0, 2).some((arg) => typeof arg === "string" && arg.includes(delayAt))) {
+    delayed = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+  }
 }
 
 function step(name) {
@@ -69,13 +85,17 @@ const MUTATING = [
 for (const name of MUTATING) {
   const original = fs[name];
   fs[name] = function (...args) {
+    maybeDelay(args);
     step(name);
     return original.apply(this, args);
   };
 }
 const openSync = fs.openSync;
 fs.openSync = function (path, flags, ...rest) {
-  if (writes(flags)) step("openSync");
+  if (writes(flags)) {
+    maybeDelay([path]);
+    step("openSync");
+  }
   return openSync.call(this, path, flags, ...rest);
 };
 syncBuiltinESMExports();

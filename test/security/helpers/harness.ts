@@ -337,9 +337,11 @@ export function snapshotDiff(before: Map<string, string>, after: Map<string, str
   return lines;
 }
 
-const LEFTOVER = /^\.(.+)\.(tmp|bak|old)-\d+-[0-9a-f]{12}$|^\.flare-txn-\d+-[0-9a-f]{12}\.json$/s;
+/** Our temp names (`.<name>.<tag>-<host>-<pid>-<start>-<hex>`), journals and locks. */
+export const LEFTOVER =
+  /^\.(.+)\.(tmp|bak|old)-[A-Za-z0-9_-]+-\d+-\d+-[0-9a-f]{12}$|^\.flare-txn-[A-Za-z0-9_-]+-\d+-\d+-[0-9a-f]{12}\.json$|^\..+\.flare-lock$/s;
 
-/** Paths under `root` whose names are temporaries or journals of our writers. */
+/** Paths under `root` whose names are temporaries, journals or locks of our writers. */
 export function leftovers(root: string): string[] {
   return [...snapshot(root).keys()].filter((key) => LEFTOVER.test(key.split("/").pop() ?? ""));
 }
