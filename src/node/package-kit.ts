@@ -5,7 +5,8 @@ import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
 import { parseJson } from "../core/json/parse-json.ts";
-import { buildKit } from "../core/kit/build-kit.ts";
+import { planKit } from "../core/kit/build-kit.ts";
+import { resolveBuilders } from "../core/kit/builders.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
@@ -14,6 +15,7 @@ import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
 import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { placeProdFiles, removePlaced } from "./prod-root-files.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
 
@@ -140,7 +142,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       });
     customCaCert = read.bytes;
   }
-  const tree = buildKit({
+  const dockerRequirements = readDockerRequirements(paired.builders, env.cwd);
+  const plan = planKit({
     project: paired.project,
     name: approval.name,
     org: approval.org,
@@ -156,7 +159,9 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     keyPem: key.bytes,
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
+    ...(dockerRequirements ? { dockerRequirements } : {}),
   });
+  const tree = plan.tree;
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,
@@ -174,6 +179,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       `WARNING: connect_to.host '${connectTo.host}' in ${approval.name} may be invalid: it is not the approved server host '${approval.server.host}' named in the server certificate.`,
     );
   }
+  for (const warning of plan.warnings) env.textWarning(`WARNING: ${warning.message}`);
 
   const workspace = resolve(env.cwd, options.workspace ?? "workspace");
   // A symlink to a folder is a fine workspace; a file (or a FIFO...) in the way is not.
@@ -202,13 +208,16 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     exists,
     afterPlaced: () => {
       const made = makeDirs(join(projectDir, "state"), 0o755);
+      let placed: string[] = [];
       try {
+        placed = placeProdFiles(prodDir, plan.prodFiles);
         commitFiles(requestDir, [
           { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
           { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
           { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
         ]);
       } catch (error) {
+        removePlaced(placed);
         removeDirs(made);
         throw error;
       }
@@ -232,6 +241,22 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     prodDir,
     requestDir,
   };
+}
+
+/**
+ * The DockerBuilder `requirements_file`, relative to the working directory as in the reference.
+ * A missing file gives an empty requirements.txt (the reference's fallback; planKit warns when
+ * the file was named explicitly); one that exists but cannot be read is an error, not silence.
+ */
+function readDockerRequirements(builders: unknown, cwd: string): Uint8Array | undefined {
+  const docker = resolveBuilders(builders).docker;
+  if (docker === null) return undefined;
+  const read = tryReadFile(resolve(cwd, docker.requirementsFile));
+  if (read.ok) return read.bytes;
+  if (read.reason === "missing") return undefined;
+  throw new FlareError("LOCAL_SITE_INVALID", {
+    message: `Invalid local participant definition: DockerBuilder requirements_file ${docker.requirementsFile}: ${read.detail}`,
+  });
 }
 
 /**

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { CliRun } from "../helpers/cli.ts";
 import { fixturePath, makeTempDir } from "../helpers/fixtures.ts";
-import { buildersDiff } from "../helpers/golden.ts";
+import { buildersDiff, dockerfileInstructions, referenceDockerfile } from "../helpers/golden.ts";
+import { fixtureKitListing } from "../helpers/kit-inputs.ts";
 import {
   assertKitMatchesReference,
   assertSameRuntimeInvocation,
@@ -13,6 +15,7 @@ import {
   cliIn,
   copyFixtureScenario,
   installFakePython,
+  kitListing,
   loggedSteps,
   normalizePaths,
   type ScenarioCopy,
@@ -138,7 +141,7 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     assert.equal(lines[0], `${prefix}flare-provision cannot run builder classes other than the stock ones`);
     assert.match(
       lines[1] as string,
-      /^Hint: Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder/,
+      /^Hint: Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and DockerBuilder/,
     );
     assert.equal(lines[2], "Code: LOCAL_SITE_INVALID (exit 4)");
 
@@ -158,7 +161,7 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     (unchanged.get(s.id) as () => void)();
   });
 
-  test("the AWS, Azure and Docker builders are refused, writing nothing, where the reference ran them", () => {
+  test("the AWS and Azure builders are refused, writing nothing, where the reference ran them", () => {
     const s = step(steps, "12-");
     const run = runs.get(s.id) as CliRun;
     // The reference's kit gained aws_start.sh, azure_start.sh, docker.sh and compose files
@@ -174,5 +177,93 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     );
     assert.match(run.stderr, /\nCode: LOCAL_SITE_INVALID \(exit 4\)\n$/);
     (unchanged.get(s.id) as () => void)();
+  });
+});
+
+describe("builders: DockerBuilder and docker_image packaged natively", () => {
+  const temp = makeTempDir("flare-interop-docker-");
+  let copy: ScenarioCopy;
+  let binDir = "";
+  const full = step(steps, "12-");
+  const refProd = `${SCENARIO}/work/full/${PROD}`;
+  const ourProd = () => join(copy.work, "full", PROD);
+
+  before(() => {
+    binDir = installFakePython(join(temp.dir, "bin"));
+    copy = copyFixtureScenario(SCENARIO, join(temp.dir, "builders"), "empty");
+    undoSteps(copy, full.changes);
+    // The full-builders participant without AWSBuilder and AzureBuilder, which need NVFlare.
+    const sitePath = join(copy.work, "full/site-b/site.yaml");
+    const site = parseYaml(readFileSync(sitePath, "utf8")) as { builders: { path: string }[] };
+    site.builders = site.builders.filter((b) => !/\.(aws|azure)\./.test(b.path));
+    writeFileSync(sitePath, stringifyYaml(site));
+  });
+  after(temp.cleanup);
+
+  test("packages the kit and the prod_00 compose files the reference wrote, on a host without NVFlare", () => {
+    const run = cliIn(copy, full.argv);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      normalizePaths(run.stdout, copy),
+      readFileSync(fixturePath(SCENARIO, "logs", `${full.id}.stdout`), "utf8"),
+    );
+    // What has no effect here is said on stderr: the StaticFileBuilder scheme arg and so on.
+    assert.match(run.stderr, /StaticFileBuilder arg 'scheme' is ignored/);
+
+    // The whole prod_00 tree: names and modes as the reference's, the cloud scripts excepted.
+    const expected = fixtureKitListing(refProd);
+    const cloud = /^site-b\/startup\/(aws|azure)_start\.sh$/;
+    const actual = kitListing(ourProd());
+    assert.deepEqual(
+      new Map([...actual.files].sort()),
+      new Map([...expected.files].filter(([path]) => !cloud.test(path)).sort()),
+    );
+    assert.deepEqual(actual.dirs, expected.dirs);
+
+    // Data files: parsed content equal to the reference's (and the bytes, PyYAML's layout).
+    const ours = (path: string) => readFileSync(join(ourProd(), path), "utf8");
+    const theirs = (path: string) => readFileSync(fixturePath(refProd, path), "utf8");
+    assert.deepEqual(parseYaml(ours("compose.yaml")), parseYaml(theirs("compose.yaml")));
+    assert.equal(ours("compose.yaml"), theirs("compose.yaml"));
+    assert.equal(ours(".env"), theirs(".env"));
+    assert.equal(ours("nvflare_compose/requirements.txt"), "");
+    assert.deepEqual(
+      dockerfileInstructions(ours("nvflare_compose/Dockerfile")),
+      referenceDockerfile(`${refProd}/nvflare_compose/Dockerfile`),
+    );
+    assert.deepEqual(
+      JSON.parse(ours("site-b/startup/fed_client.json")),
+      JSON.parse(theirs("site-b/startup/fed_client.json")),
+    );
+    assertSameRuntimeInvocation(
+      join(ourProd(), "site-b"),
+      `${refProd}/site-b`,
+      binDir,
+      join(temp.dir, "records"),
+    );
+  });
+
+  test("--force rebuilds the kit and keeps the compose files already there, like the reference", () => {
+    const compose = join(ourProd(), "compose.yaml");
+    writeFileSync(compose, "# edited by the site\n");
+    writeFileSync(join(copy.work, "requirements.txt"), "monai==1.3.0\n");
+    const run = cliIn(copy, [...full.argv, "--force"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(compose, "utf8"), "# edited by the site\n");
+    assert.equal(readFileSync(join(ourProd(), "nvflare_compose/requirements.txt"), "utf8"), "");
+  });
+
+  test("a missing compose folder is written again, with requirements.txt copied from the working directory", () => {
+    rmSync(join(ourProd(), "nvflare_compose"), { recursive: true });
+    writeFileSync(join(copy.work, "requirements.txt"), "monai==1.3.0\n");
+    const run = cliIn(copy, [...full.argv, "--force"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(join(ourProd(), "nvflare_compose/requirements.txt"), "utf8"), "monai==1.3.0\n");
+    assert.equal(lstatSync(join(ourProd(), "nvflare_compose")).mode & 0o777, 0o755);
+    assert.deepEqual(
+      readdirSync(ourProd()).filter((name) => name.startsWith(".") && name !== ".env"),
+      [],
+      "no temporaries left",
+    );
   });
 });

@@ -2,6 +2,7 @@ import { utf8 } from "../bytes/encoding.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { parseCaCertificateFile } from "../x509/sole-certificate.ts";
 import { resolveBuilders } from "./builders.ts";
+import { PLACEHOLDER_SERVER_ORG, renderDockerBuilderFiles } from "./docker-compose.ts";
 import { renderFedAdmin, renderFedClient, renderFedServer } from "./fed-json.ts";
 import { renderLocalFiles } from "./local-files.ts";
 import { renderSystemInfoNotebook } from "./notebook.ts";
@@ -19,6 +20,12 @@ import type { KitCertType, KitFile, KitInput, KitMode, KitTree, KitWarning } fro
 /** A kit plus the remarks made while planning it. */
 export interface KitPlan {
   tree: KitTree;
+  /**
+   * Files builders write beside the kit, at the `prod_<NN>` root (DockerBuilder's compose.yaml,
+   * .env, nvflare_compose/...), by path relative to that root; empty for most kits. Each
+   * top-level entry is placed only if no entry of that name exists there yet (startup-kits.md §1).
+   */
+  prodFiles: Map<string, KitFile>;
   /** Non-fatal remarks (ignored or obsolete builder args); the caller may print them. */
   warnings: KitWarning[];
 }
@@ -154,8 +161,35 @@ export function planKit(input: KitInput): KitPlan {
   const listed = [...files.keys(), readmePath];
   text(readmePath, renderReadme({ kind, project, name: input.name, files: listed }));
 
-  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { tree: { files: sorted, dirs: [...KIT_DIRS] }, warnings: [...builders.warnings] };
+  const warnings = [...builders.warnings];
+  let prodFiles = new Map<string, KitFile>();
+  if (builders.docker !== null) {
+    if (builders.docker.requirementsFileExplicit && input.dockerRequirements === undefined) {
+      warnings.push({
+        code: "BUILDER_FILE_MISSING",
+        message: `DockerBuilder requirements_file ${builders.docker.requirementsFile} was not found: nvflare_compose/requirements.txt is empty.`,
+      });
+    }
+    prodFiles = renderDockerBuilderFiles(
+      {
+        server:
+          kind === "server"
+            ? { name: input.name, org: input.org }
+            : { name: host, org: PLACEHOLDER_SERVER_ORG },
+        client: kind === "client" ? { name: input.name, org: input.org } : null,
+        fedLearnPort,
+        adminPort,
+      },
+      builders.docker,
+      input.dockerRequirements,
+    );
+  }
+
+  return {
+    tree: { files: sortByPath(files), dirs: [...KIT_DIRS] },
+    prodFiles: sortByPath(prodFiles),
+    warnings,
+  };
 }
 
 /**
@@ -164,6 +198,10 @@ export function planKit(input: KitInput): KitPlan {
  */
 export function buildKit(input: KitInput): KitTree {
   return planKit(input).tree;
+}
+
+function sortByPath<T>(map: Map<string, T>): Map<string, T> {
+  return new Map([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

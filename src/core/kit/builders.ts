@@ -9,32 +9,41 @@ export const CERT_BUILDER = "nvflare.lighter.impl.cert.CertBuilder";
 export const SIGNATURE_BUILDER = "nvflare.lighter.impl.signature.SignatureBuilder";
 /** Replaced by the fixed `prod_<NN>` writer; `template_file` cannot change the standard sections. */
 export const WORKSPACE_BUILDER = "nvflare.lighter.impl.workspace.WorkspaceBuilder";
+/** Rendered natively: compose.yaml, .env and nvflare_compose/ at the `prod_<NN>` root. */
+export const DOCKER_BUILDER = "nvflare.lighter.impl.docker.DockerBuilder";
+
+/** DockerBuilder defaults, as the reference's constructor has them. */
+export const DOCKER_DEFAULT_BASE_IMAGE = "python:3.10";
+export const DOCKER_DEFAULT_REQUIREMENTS_FILE = "requirements.txt";
 
 const STOCK_BUILDERS_HINT =
-  "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder " +
-  "(nvflare.lighter.impl.*) run in flare-provision; remove the other entries from 'builders' in the " +
-  "request folder's site.yaml, or use centralized provisioning ('nvflare provision') for custom builders.";
+  "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and " +
+  "DockerBuilder (nvflare.lighter.impl.*) run in flare-provision; remove the other entries from 'builders' " +
+  "in the request folder's site.yaml, or use centralized provisioning ('nvflare provision') for custom builders.";
 
 /**
  * Reads the local `site.yaml` `builders:` block (artifacts.md §2.2) and returns what it changes in
  * the kit. A falsy value (absent, `null`, `[]`, `{}`) means the default builders, as in the
  * reference. Entries are checked in order and the first problem throws.
  *
- * Only the stock builders are supported: the reference would import and run any Python class,
- * which a TypeScript implementation cannot do; startup-kits.md §8 says to reject unknown paths
- * with `LOCAL_SITE_INVALID`, the code the reference itself uses when a class cannot be loaded.
+ * Only the stock builders are supported, DockerBuilder included (rendered natively): the reference
+ * would import and run any Python class, which a TypeScript implementation cannot do;
+ * startup-kits.md §8 says to reject unknown paths with `LOCAL_SITE_INVALID`, the code the
+ * reference itself uses when a class cannot be loaded.
  *
  * When several StaticFileBuilders are listed, the reference runs each of them and the last one
  * rewrites the startup files, so its `config_folder` and `require_signed_jobs` win, while a
  * `docker.sh` written by an earlier one stays: hence the last non-empty `docker_image`.
  *
- * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block, an unknown class or a bad arg.
+ * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block, an unknown class or a bad
+ *   arg; `BUILD_FAILED` (exit 1) for a second DockerBuilder, which fails in the reference too.
  */
 export function resolveBuilders(builders: unknown): ResolvedBuilders {
   const resolved: ResolvedBuilders = {
     configFolder: "",
     requireSignedJobs: null,
     dockerImage: null,
+    docker: null,
     warnings: [],
   };
   if (isFalsy(builders)) return resolved;
@@ -65,6 +74,9 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
             message: `${path} args are ignored: flare-provision uses its own ${path === CERT_BUILDER ? "pre-signed certificate installer" : "prod_<NN> writer"}.`,
           });
         }
+        break;
+      case DOCKER_BUILDER:
+        applyDockerArgs(resolved, args);
         break;
       case SIGNATURE_BUILDER:
         resolved.warnings.push({
@@ -110,6 +122,42 @@ function applyStaticFileArgs(resolved: ResolvedBuilders, args: Record<string, un
       message: "StaticFileBuilder arg 'overseer_agent' is obsolete and ignored.",
     });
   }
+}
+
+/**
+ * DockerBuilder args: `base_image` and `requirements_file`, nothing else (its constructor takes
+ * no `**kwargs`, so the reference fails on any other name). Stricter than the reference on
+ * types: it would write `FROM 3` for a number; a line break would add Dockerfile instructions.
+ */
+function applyDockerArgs(resolved: ResolvedBuilders, args: Record<string, unknown>): void {
+  const unknown = Object.keys(args).find((key) => key !== "base_image" && key !== "requirements_file");
+  if (unknown !== undefined) {
+    throw invalidBuilders(
+      `Class ${DOCKER_BUILDER} has parameters error: TypeError: DockerBuilder.__init__() got an unexpected keyword argument '${unknown}'.`,
+    );
+  }
+  const baseImage = args.base_image ?? DOCKER_DEFAULT_BASE_IMAGE;
+  if (typeof baseImage !== "string" || !isImageName(baseImage)) {
+    throw invalidBuilders("DockerBuilder base_image must be an image name without spaces or line breaks");
+  }
+  const explicit = args.requirements_file !== undefined && args.requirements_file !== null;
+  const requirementsFile = args.requirements_file ?? DOCKER_DEFAULT_REQUIREMENTS_FILE;
+  if (typeof requirementsFile !== "string" || requirementsFile === "" || requirementsFile.includes("\0")) {
+    throw invalidBuilders("DockerBuilder requirements_file must be a non-empty path");
+  }
+  if (resolved.docker !== null) {
+    // The reference's second DockerBuilder fails creating nvflare_compose/ again.
+    throw new FlareError("BUILD_FAILED", {
+      detail: `${DOCKER_BUILDER} is listed twice: its nvflare_compose folder already exists`,
+      hint: "List DockerBuilder once in the 'builders' block of the request folder's site.yaml.",
+    });
+  }
+  resolved.docker = { baseImage, requirementsFile, requirementsFileExplicit: explicit };
+}
+
+/** Non-empty, no blank or control character: one word on the `FROM` line. */
+function isImageName(value: string): boolean {
+  return value !== "" && [...value].every((ch) => ch.charCodeAt(0) > 0x20 && ch !== "\x7f" && !/\s/.test(ch));
 }
 
 function invalidBuilders(detail: string): FlareError {
