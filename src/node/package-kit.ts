@@ -7,6 +7,7 @@ import { dumpJson } from "../core/json/dump-json.ts";
 import { parseJson } from "../core/json/parse-json.ts";
 import { planKit } from "../core/kit/build-kit.ts";
 import { resolveBuilders } from "../core/kit/builders.ts";
+import type { KitInput } from "../core/kit/types.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
@@ -16,7 +17,9 @@ import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } fro
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { placeProdFiles, removePlaced } from "./prod-root-files.ts";
+import { findBuildersPython } from "./python-for-builders.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
+import { runExternalBuilders } from "./run-builders.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
 
 /** Options of {@link packageSignedZip}. */
@@ -30,6 +33,8 @@ export interface PackageOptions {
   /** Expected root CA fingerprint, any accepted spelling (certificates.md §7). */
   fingerprint?: string | undefined;
   force?: boolean;
+  /** `--python`: the Python that runs builders flare-provision does not implement. */
+  python?: string | undefined;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -143,7 +148,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     customCaCert = read.bytes;
   }
   const dockerRequirements = readDockerRequirements(paired.builders, env.cwd);
-  const plan = planKit({
+  const kitInput: KitInput = {
     project: paired.project,
     name: approval.name,
     org: approval.org,
@@ -160,8 +165,10 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
     ...(dockerRequirements ? { dockerRequirements } : {}),
-  });
-  const tree = plan.tree;
+  };
+  const plan = planKit(kitInput);
+  let tree = plan.tree;
+  let prodFiles = plan.prodFiles;
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,
@@ -179,7 +186,6 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       `WARNING: connect_to.host '${connectTo.host}' in ${approval.name} may be invalid: it is not the approved server host '${approval.server.host}' named in the server certificate.`,
     );
   }
-  for (const warning of plan.warnings) env.textWarning(`WARNING: ${warning.message}`);
 
   const workspace = resolve(env.cwd, options.workspace ?? "workspace");
   // A symlink to a folder is a fine workspace; a file (or a FIFO...) in the way is not.
@@ -199,6 +205,26 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   const exists = () =>
     new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
   if (existsSync(outputDir) && !options.force) throw exists();
+  if (plan.external.length > 0) {
+    // Builders only NVFlare can run: through the requester's Python, in a staging folder,
+    // their output checked before the kit below is written like any other.
+    const python = findBuildersPython(
+      plan.external.map((b) => b.path),
+      options.python,
+      env.vars ?? {},
+      env.cwd,
+    );
+    const built = runExternalBuilders(kitInput, plan, {
+      python,
+      projectDir,
+      watched: [workspace, requestDir],
+      vars: env.vars ?? {},
+      textWarning: env.textWarning,
+    });
+    tree = built.tree;
+    prodFiles = built.prodFiles;
+    for (const warning of built.warnings) env.textWarning(`WARNING: ${warning}`);
+  }
   // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
   // state folder and the request-folder copies are written once the kit is in place, and if
   // they fail the kit is taken back out, so a failed package writes nothing.
@@ -210,7 +236,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       const made = makeDirs(join(projectDir, "state"), 0o755);
       let placed: string[] = [];
       try {
-        placed = placeProdFiles(prodDir, plan.prodFiles);
+        placed = placeProdFiles(prodDir, prodFiles);
         commitFiles(requestDir, [
           { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
           { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
@@ -223,6 +249,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       }
     },
   });
+  // Said once the kit is written, so a failure's message stays the first line on stderr.
+  for (const warning of plan.warnings) env.textWarning(`WARNING: ${warning.message}`);
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";

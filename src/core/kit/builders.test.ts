@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isFlareError } from "../errors/flare-error.ts";
-import { resolveBuilders } from "./builders.ts";
+import { externalBuildersRefused, resolveBuilders } from "./builders.ts";
 import type { ResolvedBuilders } from "./types.ts";
 
 const SFB = "nvflare.lighter.impl.static_file.StaticFileBuilder";
 const DOCKER = "nvflare.lighter.impl.docker.DockerBuilder";
-const DEFAULTS = { configFolder: "", requireSignedJobs: null, dockerImage: null, docker: null };
+const DEFAULTS = {
+  configFolder: "",
+  requireSignedJobs: null,
+  dockerImage: null,
+  docker: null,
+  templateFiles: [],
+  external: [],
+};
 
 const ok: [string, unknown, Partial<ResolvedBuilders>][] = [
   ["an absent block", undefined, DEFAULTS],
@@ -46,7 +53,34 @@ const ok: [string, unknown, Partial<ResolvedBuilders>][] = [
       { path: "nvflare.lighter.impl.cert.CertBuilder" },
       { path: "nvflare.lighter.impl.signature.SignatureBuilder" },
     ],
-    DEFAULTS,
+    { templateFiles: ["a.yml", "b.yml"] },
+  ],
+  [
+    "a single WorkspaceBuilder template_file",
+    [
+      {
+        path: "nvflare.lighter.impl.workspace.WorkspaceBuilder",
+        args: { template_file: "aws_template.yml" },
+      },
+    ],
+    { templateFiles: ["aws_template.yml"] },
+  ],
+  [
+    "builders only NVFlare can run, kept in order with their args for NVFlare's Python",
+    [
+      { path: "nvflare.lighter.impl.aws.AWSBuilder" },
+      { path: SFB, args: { config_folder: "c" } },
+      { path: "com.example.CustomAuditBuilder", args: { level: 3 } },
+      { path: "nvflare.lighter.impl.azure.AzureBuilder", args: null },
+    ],
+    {
+      configFolder: "c",
+      external: [
+        { path: "nvflare.lighter.impl.aws.AWSBuilder", args: {} },
+        { path: "com.example.CustomAuditBuilder", args: { level: 3 } },
+        { path: "nvflare.lighter.impl.azure.AzureBuilder", args: {} },
+      ],
+    },
   ],
   [
     "DockerBuilder without args: the reference's defaults",
@@ -166,24 +200,19 @@ describe("resolveBuilders", () => {
     });
   }
 
-  for (const path of [
-    "nvflare.lighter.impl.aws.AWSBuilder",
-    "nvflare.lighter.impl.azure.AzureBuilder",
-    "com.example.CustomAuditBuilder",
-  ]) {
-    test(`rejects ${path} naming the class and the stock builders`, () => {
-      assert.throws(
-        () => resolveBuilders([{ path: SFB }, { path }]),
-        (error: unknown) =>
-          isFlareError(error, "LOCAL_SITE_INVALID") &&
-          error.message ===
-            `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones` &&
-          /StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and DockerBuilder/.test(
-            error.hint,
-          ),
-      );
-    });
-  }
+  test("externalBuildersRefused names the first class and says how to run it", () => {
+    const error = externalBuildersRefused([{ path: "com.example.CustomAuditBuilder" }, { path: "x.Y" }]);
+    assert.equal(error.code, "LOCAL_SITE_INVALID");
+    assert.equal(
+      error.message,
+      "Invalid local participant definition: Can't load class com.example.CustomAuditBuilder: flare-provision cannot run builder classes other than the stock ones",
+    );
+    assert.match(
+      error.hint,
+      /StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and DockerBuilder/,
+    );
+    assert.match(error.hint, /--python PATH or FLARE_PROVISION_PYTHON/);
+  });
 
   test("a second DockerBuilder fails with BUILD_FAILED, as the reference's does creating nvflare_compose again", () => {
     assert.throws(
@@ -196,8 +225,21 @@ describe("resolveBuilders", () => {
   test("stops at the first bad entry, in list order", () => {
     assert.throws(
       () =>
-        resolveBuilders([{ path: "com.example.First" }, { path: SFB, args: { require_signed_jobs: "x" } }]),
-      (error: unknown) => isFlareError(error) && error.message.includes("com.example.First"),
+        resolveBuilders([
+          { path: SFB, args: { config_folder: 1 } },
+          { path: SFB, args: { require_signed_jobs: "x" } },
+        ]),
+      (error: unknown) => isFlareError(error) && error.message.includes("config_folder"),
+    );
+  });
+
+  test("rejects a WorkspaceBuilder template_file that is not a name or a list of names", () => {
+    assert.throws(
+      () =>
+        resolveBuilders([
+          { path: "nvflare.lighter.impl.workspace.WorkspaceBuilder", args: { template_file: [1] } },
+        ]),
+      (error: unknown) => isFlareError(error, "LOCAL_SITE_INVALID") && /template_file/.test(error.message),
     );
   });
 

@@ -18,24 +18,24 @@ export const DOCKER_DEFAULT_REQUIREMENTS_FILE = "requirements.txt";
 
 const STOCK_BUILDERS_HINT =
   "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and " +
-  "DockerBuilder (nvflare.lighter.impl.*) run in flare-provision; remove the other entries from 'builders' " +
-  "in the request folder's site.yaml, or use centralized provisioning ('nvflare provision') for custom builders.";
+  "DockerBuilder (nvflare.lighter.impl.*) run natively; any other builder class runs only through NVFlare's " +
+  "own Python: run 'package' on the command line with a Python that can import nvflare (--python PATH or " +
+  "FLARE_PROVISION_PYTHON), or remove the entry from 'builders' in the request folder's site.yaml.";
 
 /**
  * Reads the local `site.yaml` `builders:` block (artifacts.md §2.2) and returns what it changes in
  * the kit. A falsy value (absent, `null`, `[]`, `{}`) means the default builders, as in the
  * reference. Entries are checked in order and the first problem throws.
  *
- * Only the stock builders are supported, DockerBuilder included (rendered natively): the reference
- * would import and run any Python class, which a TypeScript implementation cannot do;
- * startup-kits.md §8 says to reject unknown paths with `LOCAL_SITE_INVALID`, the code the
- * reference itself uses when a class cannot be loaded.
+ * The stock builders, DockerBuilder included, are rendered natively. Any other class is listed
+ * in `external`, in order, with its args: only NVFlare's Python can run it, so the caller either
+ * runs it that way (src/node/run-builders.ts) or refuses it ({@link externalBuildersRefused}).
  *
  * When several StaticFileBuilders are listed, the reference runs each of them and the last one
  * rewrites the startup files, so its `config_folder` and `require_signed_jobs` win, while a
  * `docker.sh` written by an earlier one stays: hence the last non-empty `docker_image`.
  *
- * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block, an unknown class or a bad
+ * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block or a bad
  *   arg; `BUILD_FAILED` (exit 1) for a second DockerBuilder, which fails in the reference too.
  */
 export function resolveBuilders(builders: unknown): ResolvedBuilders {
@@ -44,6 +44,8 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
     requireSignedJobs: null,
     dockerImage: null,
     docker: null,
+    templateFiles: [],
+    external: [],
     warnings: [],
   };
   if (isFalsy(builders)) return resolved;
@@ -64,14 +66,23 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
       case STATIC_FILE_BUILDER:
         applyStaticFileArgs(resolved, args);
         break;
-      case CERT_BUILDER:
       case WORKSPACE_BUILDER:
+        // Builders run through NVFlare load the template files it names, as the package flow does.
+        resolved.templateFiles = templateFiles(args.template_file);
+        if (Object.keys(args).length > 0) {
+          resolved.warnings.push({
+            code: "BUILDER_ARGS_IGNORED",
+            message: `${path} args are ignored: flare-provision uses its own prod_<NN> writer.`,
+          });
+        }
+        break;
+      case CERT_BUILDER:
         // Both are replaced by fixed steps of the package flow (startup-kits.md §8); their args
         // (e.g. WorkspaceBuilder template_file) cannot change the standard kit files.
         if (Object.keys(args).length > 0) {
           resolved.warnings.push({
             code: "BUILDER_ARGS_IGNORED",
-            message: `${path} args are ignored: flare-provision uses its own ${path === CERT_BUILDER ? "pre-signed certificate installer" : "prod_<NN> writer"}.`,
+            message: `${path} args are ignored: flare-provision uses its own pre-signed certificate installer.`,
           });
         }
         break;
@@ -85,13 +96,32 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
         });
         break;
       default:
-        throw new FlareError("LOCAL_SITE_INVALID", {
-          message: `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones`,
-          hint: STOCK_BUILDERS_HINT,
-        });
+        // Not ours to render: run later through the requester's NVFlare (external-builders.ts).
+        resolved.external.push({ path, args });
     }
   });
   return resolved;
+}
+
+/**
+ * The error for builders that only NVFlare's Python can run, where none is available (the
+ * browser, or `reason` says why the command found none). Names the first class, as the
+ * reference's load error does, so the message keeps its opening words.
+ */
+export function externalBuildersRefused(external: readonly { path: string }[], reason?: string): FlareError {
+  const first = external[0]?.path ?? "";
+  return new FlareError("LOCAL_SITE_INVALID", {
+    message: `Invalid local participant definition: Can't load class ${first}: flare-provision cannot run builder classes other than the stock ones${reason ? ` (${reason})` : ""}`,
+    hint: STOCK_BUILDERS_HINT,
+  });
+}
+
+/** WorkspaceBuilder `template_file`: one name or a list (the reference's load_templates). */
+function templateFiles(value: unknown): string[] {
+  if (value === undefined || value === null || value === "") return [];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return [...value];
+  throw invalidBuilders("WorkspaceBuilder template_file must be a file name or a list of file names");
 }
 
 /** StaticFileBuilder args (startup-kits.md §8); unknown args are ignored like the reference's `**kwargs`. */

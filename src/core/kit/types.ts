@@ -80,8 +80,18 @@ export interface ResolvedBuilders {
   dockerImage: string | null;
   /** DockerBuilder args; non-null adds compose.yaml, .env and nvflare_compose/ at the prod root. */
   docker: DockerBuilderArgs | null;
+  /** WorkspaceBuilder `template_file`, for builders run through NVFlare. Default `[]`. */
+  templateFiles: string[];
+  /** Builders only NVFlare's Python can run (AWS, Azure, a site's own), in listed order. */
+  external: ExternalBuilder[];
   /** Remarks about args or builders that have no effect here. */
   warnings: KitWarning[];
+}
+
+/** A `builders:` entry flare-provision does not render: its class path and args as listed. */
+export interface ExternalBuilder {
+  path: string;
+  args: Record<string, unknown>;
 }
 
 /** The args of a listed DockerBuilder (defaults filled in). */

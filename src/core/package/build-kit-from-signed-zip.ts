@@ -1,7 +1,7 @@
 import type { CoreDeps } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
-import { planKit } from "../kit/build-kit.ts";
+import { planWithoutExternal } from "../kit/build-kit.ts";
 import type { KitCertType, KitFile, KitTree } from "../kit/types.ts";
 import { checkLocalRequest, type LocalRequest, type PairedRequest } from "./check-local-request.ts";
 import { serverSecurityWarning } from "./consistency.ts";
@@ -83,7 +83,7 @@ export async function buildKitFromSignedZip(
       message: `Invalid local participant definition: custom_ca_cert ${customCa}: file not provided`,
     });
   }
-  const plan = planKit({
+  const plan = planWithoutExternal({
     project: paired.project,
     name: approval.name,
     org: approval.org,

@@ -5,7 +5,7 @@ import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
 import { dumpJson } from "../json/dump-json.ts";
 import { parseJson } from "../json/parse-json.ts";
-import { planKit } from "../kit/build-kit.ts";
+import { planWithoutExternal } from "../kit/build-kit.ts";
 import { resolveBuilders } from "../kit/builders.ts";
 import type { KitCertType, KitFile, KitTree } from "../kit/types.ts";
 import { checkLocalRequest, type PairedRequest } from "./check-local-request.ts";
@@ -93,7 +93,7 @@ export async function planPackage(input: PackageInput, deps: CoreDeps): Promise<
   const requirementsFile = resolveBuilders(paired.builders).docker?.requirementsFile;
   const dockerRequirements =
     requirementsFile === undefined ? undefined : folder.files.get(requirementsFile.replace(/^\.\//, ""));
-  const plan = planKit({
+  const plan = planWithoutExternal({
     project: paired.project,
     name: approval.name,
     org: approval.org,
