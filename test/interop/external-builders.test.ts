@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { CliRun } from "../helpers/cli.ts";
 import { fixturePath, makeTempDir, REPO_ROOT } from "../helpers/fixtures.ts";
-import { dockerfileInstructions, referenceDockerfile } from "../helpers/golden.ts";
+import { dockerfileInstructions, referenceDockerfile, withheldFiles } from "../helpers/golden.ts";
 import { fixtureKitListing } from "../helpers/kit-inputs.ts";
 import {
   assertUnchanged,
@@ -15,6 +15,7 @@ import {
   loggedSteps,
   normalizePaths,
   type ScenarioCopy,
+  sha256Hex,
   snapshotTree,
   step,
   undoSteps,
@@ -196,4 +197,52 @@ describe("builders that need NVFlare, run through the requester's Python", () =>
       assert.match(result.stderr, /\nCode: BUILDER_OUTPUT_REFUSED \(exit 4\)\n$/);
     });
   }
+});
+
+// Against the real NVFlare, where one is at hand: FLARE_PROVISION_TEST_NVFLARE_PYTHON names a
+// Python that can import it (FLARE_PROVISION_TEST_NVFLARE_PYTHONPATH is added to its PYTHONPATH).
+// Its AWSBuilder and AzureBuilder must then write the reference's scripts byte for byte.
+const realPython = process.env.FLARE_PROVISION_TEST_NVFLARE_PYTHON;
+describe("builders run by the real NVFlare", {
+  skip: realPython ? false : "FLARE_PROVISION_TEST_NVFLARE_PYTHON is not set",
+}, () => {
+  const temp = makeTempDir("flare-real-nvflare-");
+  let copy: ScenarioCopy;
+  const env = () => ({
+    FLARE_PROVISION_PYTHON: realPython as string,
+    PYTHONPATH: process.env.FLARE_PROVISION_TEST_NVFLARE_PYTHONPATH ?? "",
+    PYTHONDONTWRITEBYTECODE: "1",
+  });
+
+  before(() => {
+    copy = copyFixtureScenario(SCENARIO, join(temp.dir, "builders"), "empty");
+    undoSteps(
+      copy,
+      steps.filter((s) => s.argv[0] === "package").flatMap((s) => s.changes),
+    );
+  });
+  after(temp.cleanup);
+
+  test("the full-builders participant: the reference's prod_00 tree, its AWS and Azure scripts byte for byte", () => {
+    const result = cliIn(copy, full.argv, env());
+    assert.equal(result.code, 0, result.stderr);
+    const refProd = `${SCENARIO}/work/full/${PROD}`;
+    const ourProd = join(copy.work, "full", PROD);
+    const expected = fixtureKitListing(refProd);
+    const actual = kitListing(ourProd);
+    assert.deepEqual(new Map([...actual.files].sort()), new Map([...expected.files].sort()));
+    for (const script of ["aws_start.sh", "azure_start.sh"]) {
+      const golden = withheldFiles().find((f) => f.path === `${refProd}/site-b/startup/${script}`);
+      assert.ok(golden, script);
+      const bytes = readFileSync(join(ourProd, "site-b/startup", script));
+      assert.equal(bytes.length, golden.size, script);
+      assert.equal(sha256Hex(bytes), golden.sha256, script);
+    }
+  });
+
+  test("a class it cannot load: the reference's error, word for word", () => {
+    const result = cliIn(copy, missing.argv, env());
+    assert.equal(result.stderr, readFileSync(fixturePath(SCENARIO, "logs", `${missing.id}.stderr`), "utf8"));
+    assert.equal(result.code, 4);
+  });
 });
