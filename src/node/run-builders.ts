@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { FlareError } from "../core/errors/flare-error.ts";
 import type { KitPlan } from "../core/kit/build-kit.ts";
@@ -13,6 +13,7 @@ import type { KitFile, KitInput, KitTree } from "../core/kit/types.ts";
 import { discard, makeDirs, removeDirs, tempSibling, writeNewFile } from "./atomic-write.ts";
 import { notWritable } from "./fs-errors.ts";
 import { type BuildersPython, lastJsonLine } from "./python-for-builders.ts";
+import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 
 /** Where the builders run and what must not change while they do. */
 export interface RunBuildersOptions {
@@ -149,7 +150,9 @@ function readStaging(wip: string, name: string, placeholder: string | undefined)
       if (top === placeholder && placeholder !== undefined) continue;
       total += st.size;
       if (total > MAX_OUTPUT_BYTES) refuse(`the builders wrote more than ${MAX_OUTPUT_BYTES >> 20} MiB`);
-      const file = { bytes: new Uint8Array(readFileSync(path)), mode: st.mode & 0o777 };
+      const read = tryReadFile(path, MAX_INPUT_BYTES);
+      if (!read.ok) refuse(`${rel}: ${read.detail}`);
+      const file = { bytes: read.bytes, mode: st.mode & 0o777 };
       if (top === name) {
         if (rel === name) refuse(`${name} is a file, not the kit folder`);
         kit.files.set(rel.slice(name.length + 1), file);
