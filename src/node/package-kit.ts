@@ -217,7 +217,11 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     const built = runExternalBuilders(kitInput, plan, {
       python,
       projectDir,
-      watched: [workspace, requestDir],
+      watched: [
+        { dir: projectDir, depth: Number.POSITIVE_INFINITY },
+        { dir: requestDir, depth: Number.POSITIVE_INFINITY },
+        { dir: workspace, depth: 1 },
+      ],
       vars: env.vars ?? {},
       textWarning: env.textWarning,
     });

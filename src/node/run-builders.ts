@@ -10,7 +10,7 @@ import {
   type StagedOutput,
 } from "../core/kit/external-builders.ts";
 import type { KitFile, KitInput, KitTree } from "../core/kit/types.ts";
-import { discard, makeDirs, removeDirs, tempSibling, writeNewFile } from "./atomic-write.ts";
+import { discard, makeDirs, recoverStale, removeDirs, tempSibling, writeNewFile } from "./atomic-write.ts";
 import { notWritable } from "./fs-errors.ts";
 import { type BuildersPython, lastJsonLine } from "./python-for-builders.ts";
 import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
@@ -20,8 +20,11 @@ export interface RunBuildersOptions {
   python: BuildersPython;
   /** `<workspace>/<project>`: the private staging folder is made inside it (same file system). */
   projectDir: string;
-  /** Folders outside the staging folder that must be left as they are (workspace, request folder). */
-  watched: string[];
+  /**
+   * Folders outside the staging folder that must be left as they are, with how deep to look
+   * (the project folder and request folder whole, the workspace's top level).
+   */
+  watched: { dir: string; depth: number }[];
   vars: Record<string, string | undefined>;
   /** Builder warnings and a failing builder's traceback, for stderr. */
   textWarning: (line: string) => void;
@@ -48,13 +51,15 @@ export function runExternalBuilders(
   plan: KitPlan,
   options: RunBuildersOptions,
 ): { tree: KitTree; prodFiles: Map<string, KitFile>; warnings: string[] } {
+  // A staging folder left by a killed run goes first (its name is one of our temp names).
+  recoverStale(options.projectDir);
   const created = makeDirs(options.projectDir, 0o755);
   const staging = tempSibling(join(options.projectDir, "wip"));
   try {
     mkdirSync(staging, { mode: 0o700 });
     const wip = join(staging, "wip");
     writeStaging(wip, input, plan);
-    const before = new Map(options.watched.map((dir) => [dir, snapshot(dir, staging)]));
+    const before = options.watched.map((w) => ({ ...w, entries: snapshot(w.dir, staging, w.depth) }));
     const spec = { staging, ...driverSpec(input, plan) };
     const run = spawnSync(options.python.python, ["-B", options.python.driver, "-"], {
       cwd: staging,
@@ -169,10 +174,13 @@ function refuse(detail: string): never {
   throw new FlareError("BUILDER_OUTPUT_REFUSED", { detail });
 }
 
-/** Every entry under `dir` (not `skip`) as path -> type, mode, size, mtime: what a write changes. */
-function snapshot(dir: string, skip: string): Map<string, string> {
+/**
+ * Every entry under `dir` down to `depth` levels (not `skip`) as path -> mode, size, mtime,
+ * inode: what a write changes.
+ */
+function snapshot(dir: string, skip: string, depth: number): Map<string, string> {
   const out = new Map<string, string>();
-  const visit = (path: string) => {
+  const visit = (path: string, level: number) => {
     if (path === skip) return;
     let st: import("node:fs").Stats;
     try {
@@ -181,17 +189,17 @@ function snapshot(dir: string, skip: string): Map<string, string> {
       return;
     }
     out.set(path, `${st.mode}:${st.size}:${st.mtimeMs}:${st.ino}`);
-    if (st.isDirectory()) {
+    if (st.isDirectory() && level < depth) {
       let names: string[] = [];
       try {
         names = readdirSync(path);
       } catch {
         return;
       }
-      for (const name of names) visit(join(path, name));
+      for (const name of names) visit(join(path, name), level + 1);
     }
   };
-  visit(dir);
+  visit(dir, 0);
   return out;
 }
 
@@ -199,11 +207,14 @@ function snapshot(dir: string, skip: string): Map<string, string> {
  * Refuses the run if anything changed in the watched folders, after taking back the entries
  * that appeared there (they did not exist before; what was modified cannot be restored and is named).
  */
-function checkOutside(before: Map<string, Map<string, string>>, staging: string): void {
+function checkOutside(
+  before: { dir: string; depth: number; entries: Map<string, string> }[],
+  staging: string,
+): void {
   const changed: string[] = [];
   const added: string[] = [];
-  for (const [dir, old] of before) {
-    const now = snapshot(dir, staging);
+  for (const { dir, depth, entries: old } of before) {
+    const now = snapshot(dir, staging, depth);
     for (const [path, state] of now) {
       if (!old.has(path)) added.push(path);
       else if (old.get(path) !== state && !lstatSync(path).isDirectory()) changed.push(path);
