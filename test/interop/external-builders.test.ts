@@ -171,6 +171,17 @@ describe("builders that need NVFlare, run through the requester's Python", () =>
     );
   });
 
+  test("a staging folder left by a killed run is removed by the next one", () => {
+    const project = join(copy.work, "default/workspace/hospital_federation");
+    // Our temp-name shape, with a pid no process has.
+    const stale = join(project, ".wip.tmp-2147483646-0123456789ab");
+    mkdirSync(join(stale, "wip", "site-b", "startup"), { recursive: true });
+    const argv = defaultWith([{ path: "flare_test_builders.AddScript" }]);
+    const result = run([...argv, "--force"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(readdirSync(project).sort(), ["prod_00", "state"]);
+  });
+
   test("a builder that raises is BUILD_FAILED with its message, nothing written", () => {
     const argv = defaultWith([{ path: "flare_test_builders.Raises", args: { message: "quota exceeded" } }]);
     const result = failing([...argv, "--force"]);
