@@ -56,6 +56,9 @@ export interface PackageResult {
 /**
  * Verifies a signed zip against the local request folder and writes the startup kit under
  * `<workspace>/<project>/prod_<NN>/<name>/` (validation.md §4.4). Library API of `package`.
+ * The local `builders:` block is applied: the stock builders natively, any other class through
+ * a Python with NVFlare (`options.python`, `FLARE_PROVISION_PYTHON`, `python3`) over a staging
+ * copy whose output is checked first (src/node/run-builders.ts).
  * Nothing is written unless every check passed: the kit is assembled beside its destination
  * and renamed into place, and only then are signed.json, the certificate and rootCA.pem copied
  * into the request folder (the reference writes those first, even when it then fails).
@@ -169,6 +172,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   const plan = planKit(kitInput);
   let tree = plan.tree;
   let prodFiles = plan.prodFiles;
+  const warnings = plan.warnings.map((w) => w.message);
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,
@@ -227,7 +231,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     });
     tree = built.tree;
     prodFiles = built.prodFiles;
-    for (const warning of built.warnings) env.textWarning(`WARNING: ${warning}`);
+    warnings.push(...built.warnings);
   }
   // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
   // state folder and the request-folder copies are written once the kit is in place, and if
@@ -254,7 +258,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     },
   });
   // Said once the kit is written, so a failure's message stays the first line on stderr.
-  for (const warning of plan.warnings) env.textWarning(`WARNING: ${warning.message}`);
+  for (const warning of warnings) env.textWarning(`WARNING: ${warning}`);
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";

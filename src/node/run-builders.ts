@@ -71,7 +71,9 @@ export function runExternalBuilders(
     });
     checkOutside(before, staging);
     const result = lastJsonLine(run.stdout);
-    if (!result) {
+    // The driver's own verdict is its last line and its exit status; anything else (a builder
+    // that printed a line and then ended the process) is a failure.
+    if (!result || (result.status === "ok" && run.status !== 0)) {
       const tail = (run.stderr ?? "").trim().split("\n").slice(-3).join(" ");
       throw new FlareError("BUILD_FAILED", {
         detail: `the builder driver ${run.error ? `failed: ${run.error.message}` : `exited with status ${run.status ?? run.signal}`}${tail ? `: ${tail}` : ""}`,
