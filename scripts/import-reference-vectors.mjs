@@ -17,8 +17,10 @@
 // 3. Writes --to/golden/withheld-files.json: path, mode, size and SHA-256 of each withheld
 //    file, so kit listings still compare complete file lists and modes.
 // 4. Writes --to/golden/builders-diffs.json: size, SHA-256 and the file pairs of each diff.
-// 5. Runs the reference kits' scripts in scratch copies with a fake `python3` that records how
-//    it was called, and writes what they did to --to/golden/kit-scripts.json (see `about`).
+// 5. Runs the reference kits' scripts in scratch copies with a fake `python3` (and for
+//    docker.sh a fake `docker`) that records how it was called, and writes what they did to
+//    --to/golden/kit-scripts.json (see `about`).
+// 6. Writes --to/golden/dockerfiles.json: the instructions of each withheld Dockerfile.
 // Needs bash and the reference tree's file-modes.tsv; writes nothing outside --to and a
 // scratch folder it removes.
 import { spawn, spawnSync } from "node:child_process";
@@ -157,12 +159,33 @@ function importData(from, to) {
       ]);
       return { path: f.path, size: f.size, sha256: f.sha256, files: pairs };
     });
+  writeJson(join(to, "golden", "dockerfiles.json"), {
+    about:
+      "The instructions of every DockerBuilder Dockerfile of the reference tree (NVIDIA's text, not copied): one [INSTRUCTION, arguments] pair per non-blank, non-comment line, the instruction upper-cased and the arguments with runs of blanks made one space.",
+    files: Object.fromEntries(
+      withheld
+        .filter((f) => /(^|\/)nvflare_compose\/Dockerfile$/.test(f.path))
+        .map((f) => [f.path, dockerfileInstructions(readFileSync(join(from, f.path), "utf8"))]),
+    ),
+  });
   writeJson(join(to, "golden", "builders-diffs.json"), {
     about:
       "The reference's `diff -ruN -x client.crt -x client.key` of builders/work/<variant>/workspace/hospital_federation/prod_00 trees against the default variant, with timestamps dropped from the ---/+++ lines: size and SHA-256 of the diff text, and the file pairs it compares (its `diff -ruN` lines), in order.",
     diffs,
   });
   return { modes, copied: rows.filter((r) => r.type === "f").length, withheld: withheld.length };
+}
+
+/** `[INSTRUCTION, arguments]` of each line of a Dockerfile without continuations. */
+function dockerfileInstructions(text) {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [word, ...rest] = line.split(/\s+/);
+      return [word.toUpperCase(), rest.join(" ")];
+    });
 }
 
 function writeJson(path, value) {
@@ -198,6 +221,17 @@ const HOSPITAL_KITS = {
   admin: `${HOSPITAL}/alice@hospital-alpha.org`,
 };
 
+// Records docker's cwd and argv, then exits 0; the same double test/kit-scripts.test.ts runs
+// our docker.sh with.
+const FAKE_DOCKER = `#!/usr/bin/env bash
+{
+  printf 'cwd\\t%s\\n' "$PWD"
+  printf 'argv'
+  printf '\\t%s' "$@"
+  printf '\\n'
+} > "\${FAKE_DOCKER_RECORD:?}"
+`;
+
 class Scratch {
   constructor(from, modes) {
     this.from = from;
@@ -206,6 +240,7 @@ class Scratch {
     this.bin = join(this.root, "bin");
     mkdirSync(this.bin);
     writeFileSync(join(this.bin, "python3"), FAKE_PYTHON, { mode: 0o755 });
+    writeFileSync(join(this.bin, "docker"), FAKE_DOCKER, { mode: 0o755 });
     this.count = 0;
   }
 
@@ -427,6 +462,41 @@ async function observeSupervisor(scratch, kitDir) {
   }
 }
 
+/**
+ * `startup/docker.sh` of a kit under the fake docker: status and docker's cwd and argv, with
+ * the kit as `<KIT>`, the sandbox as `<DIR>` and the caller's `uid:gid` as `<UID>:<GID>`.
+ */
+function observeDocker(scratch, kitDir, args, extraEnv) {
+  const box = scratch.sandbox(kitDir);
+  const norm = placeholders(box);
+  const record = join(box.dir, "docker.record");
+  const ids = `${process.getuid()}:${process.getgid()}`;
+  const run = spawnSync(join(box.kit, "startup/docker.sh"), args, {
+    cwd: box.dir,
+    env: { ...scratch.env(box.record, extraEnv), FAKE_DOCKER_RECORD: record },
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  if (run.error) throw run.error;
+  let docker = null;
+  if (existsSync(record)) {
+    const fields = new Map(
+      readFileSync(record, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [key, ...values] = line.split("\t");
+          return [key, values];
+        }),
+    );
+    docker = {
+      cwd: norm(fields.get("cwd")?.[0] ?? ""),
+      argv: (fields.get("argv") ?? []).map((arg) => (arg === ids ? "<UID>:<GID>" : norm(arg))),
+    };
+  }
+  return { kit: kitDir, script: "startup/docker.sh", args, env: extraEnv, status: run.status, docker };
+}
+
 /** Kits of the tree: folders `.../prod_NN/<name>` with a startup/ folder. */
 function kitDirs(modes) {
   return modes
@@ -495,6 +565,19 @@ async function captureScripts(from, to, modes) {
       }),
       "start.sh supervisor/client": await observeSupervisor(scratch, HOSPITAL_KITS.client),
     };
+    // Every kit with a docker.sh (StaticFileBuilder docker_image): detached, interactive, and
+    // detached with the variables the script reads.
+    const docker = {};
+    for (const kit of kitDirs(modes)) {
+      if (!modes.some((row) => row.path === `${kit}/startup/docker.sh`)) continue;
+      docker[`${kit} -d`] = observeDocker(scratch, kit, ["-d"], {});
+      docker[kit] = observeDocker(scratch, kit, [], {});
+      docker[`${kit} -d MY_DATA_DIR GPU2USE SVR_NAME`] = observeDocker(scratch, kit, ["-d"], {
+        MY_DATA_DIR: "/srv/site-data",
+        GPU2USE: "--gpus=all",
+        SVR_NAME: "fl-main",
+      });
+    }
     writeJson(join(to, "golden", "kit-scripts.json"), {
       about: [
         "What the reference kits' scripts did when run by scripts/import-reference-vectors.mjs in scratch copies of the kits (modes restored), with a fake python3 first on PATH that records its cwd, argv, PYTHONPATH and MALLOC_ARENA_MAX and then exits with FAKE_PY_EXIT (default 0) or sleeps FAKE_PY_SLEEP seconds.",
@@ -502,9 +585,11 @@ async function captureScripts(from, to, modes) {
         "runtime: the launcher of every reference kit (sub_start.sh --once, or fl_admin.sh for admin kits) with no other variables: exit status and python3's argv.",
         "scenarios: status, the stdout lines the tests check (only those: `WORKSPACE set to` lines, and for stop_fl/server/n the last line), the python3 record (null when python3 did not run), the entries the run added (A), changed (M) or removed (D) under <DIR>, and every entry under <DIR> after the run as `type mode path[ -> link target]` (folders end in /; octal modes).",
         "The start.sh scenario ran start.sh in the background and then waited for the facts it names, within the limits in their names.",
+        "docker: startup/docker.sh of every kit that has one, with a fake docker first on PATH that records its cwd and argv and exits 0 (docker: null when it never ran); paths as <KIT> and <DIR>, the caller's uid:gid as <UID>:<GID>; env lists the variables set besides the usual ones.",
       ],
       runtime,
       scenarios,
+      docker,
     });
   } finally {
     scratch.cleanup();

@@ -627,3 +627,158 @@ describe("start.sh and the sub_start.sh supervisor", { concurrency: true }, () =
     assert.equal(existsSync(join(kit, "shutdown.fl")), false);
   });
 });
+
+// docker.sh (startup-kits.md §7.5) under a fake `docker` that records its cwd and argv, the
+// double scripts/import-reference-vectors.mjs ran the reference's docker.sh with.
+const FAKE_DOCKER = `#!/usr/bin/env bash
+{
+  printf 'cwd\\t%s\\n' "$PWD"
+  printf 'argv'
+  printf '\\t%s' "$@"
+  printf '\\n'
+} > "\${FAKE_DOCKER_RECORD:?}"
+`;
+
+describe("docker.sh", () => {
+  const FULL = "builders/work/full/workspace/hospital_federation/prod_00/site-b";
+  const dockerGolden = kitScriptsGolden().docker;
+  const ids = `${process.getuid?.()}:${process.getgid?.()}`;
+
+  /** Our docker.sh of a kit input, run in a fresh sandbox: status and docker's normalized record. */
+  function runOurDocker(input: KitInput, args: string[], env: Record<string, string>) {
+    const dir = freshDir("docker");
+    const kit = writeTree(buildKit(input), join(dir, "kit"));
+    writeFileSync(join(binDir, "docker"), FAKE_DOCKER, { mode: 0o755 });
+    const record = join(dir, "docker.record");
+    const result = run(join(kit, "startup/docker.sh"), args, {
+      ...baseEnv(join(dir, "py.record"), env),
+      FAKE_DOCKER_RECORD: record,
+    });
+    if (!existsSync(record)) return { status: result.status, docker: null, stderr: result.stderr };
+    const norm = placeholders(dir);
+    const fields = new Map(
+      readFileSync(record, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [key = "", ...values] = line.split("\t");
+          return [key, values] as const;
+        }),
+    );
+    return {
+      status: result.status,
+      stderr: result.stderr,
+      docker: {
+        cwd: norm(fields.get("cwd")?.[0] ?? ""),
+        argv: (fields.get("argv") ?? []).map((arg) => (arg === ids ? "<UID>:<GID>" : norm(arg))),
+      },
+    };
+  }
+
+  // The full-builders participant without the cloud builders, which are not rendered here.
+  const fullInput = (): KitInput => {
+    const input = kitInputFromRequestDir("builders/work/full/site-b");
+    return {
+      ...input,
+      builders: (input.builders as { path: string }[]).filter((b) => !/aws|azure/.test(b.path)),
+    };
+  };
+
+  for (const [key, label] of [
+    [`${FULL} -d`, "detached: the client runtime through /bin/bash -c"],
+    [FULL, "interactive: a shell in the same container"],
+    [`${FULL} -d MY_DATA_DIR GPU2USE SVR_NAME`, "detached with MY_DATA_DIR and GPU2USE from the environment"],
+  ] as const) {
+    test(`client kit, ${label}: the reference's docker run, argument for argument`, () => {
+      const golden = dockerGolden[key];
+      assert.ok(golden, `golden/kit-scripts.json has docker["${key}"]`);
+      assert.equal(golden.status, 0, "reference");
+      assert.ok(golden.docker, "reference: docker ran");
+      assert.equal(golden.docker.argv[0], "run", "reference");
+      assert.ok(golden.docker.argv.includes("nvflare/nvflare:latest"), "reference: the image");
+
+      const ours = runOurDocker(fullInput(), golden.args, golden.env);
+      assert.equal(ours.status, golden.status, ours.stderr);
+      assert.deepEqual(ours.docker, golden.docker);
+    });
+  }
+
+  test("the reference's runs cover the data mount, the GPU option and the detached runtime", () => {
+    const detached = dockerGolden[`${FULL} -d`]?.docker?.argv ?? [];
+    assert.ok(detached.includes("/home/flclient/data:/data/:ro"));
+    assert.match(detached.at(-1) ?? "", /^python -u -m nvflare\.private\.fed\.app\.client\.client_train /);
+    const withEnv = dockerGolden[`${FULL} -d MY_DATA_DIR GPU2USE SVR_NAME`]?.docker?.argv ?? [];
+    assert.ok(withEnv.includes("/srv/site-data:/data/:ro"));
+    assert.ok(withEnv.includes("--gpus=all"));
+  });
+
+  // No reference kit has a server or admin docker.sh; these runs follow startup-kits.md §7.5.
+  const withImage = (requestDir: string) => {
+    const input = kitInputFromRequestDir(requestDir);
+    return {
+      ...input,
+      builders: [
+        {
+          path: "nvflare.lighter.impl.static_file.StaticFileBuilder",
+          args: { docker_image: "nvflare/nvflare:2.7" },
+        },
+      ],
+    };
+  };
+
+  test("server kit: host network, container named by SVR_NAME else flserver, the server runtime when detached", () => {
+    const mount = ["-v", "<KIT>/startup/..:/workspace/"];
+    const detached = runOurDocker(withImage(KITS.server.request), ["-d"], { SVR_NAME: "fl-main" });
+    assert.deepEqual(detached.docker?.argv, [
+      "run",
+      "-d",
+      "--rm",
+      "--name=fl-main",
+      ...mount,
+      "-w",
+      "/workspace",
+      "--ipc=host",
+      "--net=host",
+      "nvflare/nvflare:2.7",
+      "/bin/bash",
+      "-c",
+      "python -u -m nvflare.private.fed.app.server.server_train -m /workspace -s fed_server.json --set secure_train=true config_folder=config org=hospital_central",
+    ]);
+    const shell = runOurDocker(withImage(KITS.server.request), [], {});
+    assert.deepEqual(shell.docker?.argv, [
+      "run",
+      "--rm",
+      "-it",
+      "--name=flserver",
+      ...mount,
+      "-w",
+      "/workspace/",
+      "--ipc=host",
+      "--net=host",
+      "nvflare/nvflare:2.7",
+      "/bin/bash",
+    ]);
+  });
+
+  test("admin kit: an interactive shell with the kit at /workspace", () => {
+    const shell = runOurDocker(withImage(KITS.admin.request), ["-d"], {});
+    assert.deepEqual(shell.docker?.argv, [
+      "run",
+      "--rm",
+      "-it",
+      "--name=fladmin",
+      "-v",
+      "<KIT>/startup/..:/workspace/",
+      "-w",
+      "/workspace/",
+      "nvflare/nvflare:2.7",
+      "/bin/bash",
+    ]);
+  });
+
+  test("a client name and org needing quotes stay one word each inside the container's command", () => {
+    const input = { ...fullInput(), org: "org with space" };
+    const ours = runOurDocker(input, ["-d"], {});
+    assert.equal(ours.docker?.argv.at(-1)?.endsWith("config_folder=config 'org=org with space'"), true);
+  });
+});

@@ -49,5 +49,5 @@ export function nodeEnv(
   note: (line: string) => void = () => {},
   textWarning: (line: string) => void = () => {},
 ): NodeEnv {
-  return { cwd, home: env.HOME || homedir(), deps: clockDeps(env), note, textWarning };
+  return { cwd, home: env.HOME || homedir(), deps: clockDeps(env), note, textWarning, vars: env };
 }

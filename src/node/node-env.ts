@@ -11,4 +11,6 @@ export interface NodeEnv {
   note: (line: string) => void;
   /** A text-mode-only stderr warning (cli.md §3, connect_to). */
   textWarning: (line: string) => void;
+  /** The process environment, for programs a command starts (NVFlare's Python); default none. */
+  vars?: Record<string, string | undefined>;
 }

@@ -5,7 +5,9 @@ import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
 import { parseJson } from "../core/json/parse-json.ts";
-import { buildKit } from "../core/kit/build-kit.ts";
+import { planKit } from "../core/kit/build-kit.ts";
+import { resolveBuilders } from "../core/kit/builders.ts";
+import type { KitInput } from "../core/kit/types.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
@@ -15,7 +17,10 @@ import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } fro
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { placeProdFiles, removePlaced } from "./prod-root-files.ts";
+import { findBuildersPython } from "./python-for-builders.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
+import { runExternalBuilders } from "./run-builders.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
 
 /** Options of {@link packageSignedZip}. */
@@ -29,6 +34,8 @@ export interface PackageOptions {
   /** Expected root CA fingerprint, any accepted spelling (certificates.md §7). */
   fingerprint?: string | undefined;
   force?: boolean;
+  /** `--python`: the Python that runs builders flare-provision does not implement. */
+  python?: string | undefined;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -50,6 +57,9 @@ export interface PackageResult {
 /**
  * Verifies a signed zip against the local request folder and writes the startup kit under
  * `<workspace>/<project>/prod_<NN>/<name>/` (validation.md §4.4). Library API of `package`.
+ * The local `builders:` block is applied: the stock builders natively, any other class through
+ * a Python with NVFlare (`options.python`, `FLARE_PROVISION_PYTHON`, `python3`) over a staging
+ * copy whose output is checked first (src/node/run-builders.ts).
  * Nothing is written unless every check passed: the kit is assembled beside its destination
  * and renamed into place, and only then are signed.json, the certificate and rootCA.pem copied
  * into the request folder (the reference writes those first, even when it then fails).
@@ -141,7 +151,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       });
     customCaCert = read.bytes;
   }
-  const tree = buildKit({
+  const dockerRequirements = readDockerRequirements(paired.builders, env.cwd);
+  const kitInput: KitInput = {
     project: paired.project,
     name: approval.name,
     org: approval.org,
@@ -157,7 +168,12 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     keyPem: key.bytes,
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
-  });
+    ...(dockerRequirements ? { dockerRequirements } : {}),
+  };
+  const plan = planKit(kitInput);
+  let tree = plan.tree;
+  let prodFiles = plan.prodFiles;
+  const warnings = plan.warnings.map((w) => w.message);
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,
@@ -199,6 +215,30 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     const exists = () =>
       new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
     if (existsSync(outputDir) && !options.force) throw exists();
+    if (plan.external.length > 0) {
+      // Builders only NVFlare can run: through the requester's Python, in a staging folder,
+      // their output checked before the kit below is written like any other.
+      const python = findBuildersPython(
+        plan.external.map((b) => b.path),
+        options.python,
+        env.vars ?? {},
+        env.cwd,
+      );
+      const built = runExternalBuilders(kitInput, plan, {
+        python,
+        projectDir,
+        watched: [
+          { dir: projectDir, depth: Number.POSITIVE_INFINITY },
+          { dir: requestDir, depth: Number.POSITIVE_INFINITY },
+          { dir: workspace, depth: 1 },
+        ],
+        vars: env.vars ?? {},
+        textWarning: env.textWarning,
+      });
+      tree = built.tree;
+      prodFiles = built.prodFiles;
+      warnings.push(...built.warnings);
+    }
     // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
     // state folder and the request-folder copies are written once the kit is in place, and if
     // they fail the kit is taken back out, so a failed package writes nothing.
@@ -208,13 +248,16 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       exists,
       afterPlaced: () => {
         const made = makeDirs(join(projectDir, "state"), 0o755);
+        let placed: string[] = [];
         try {
+          placed = placeProdFiles(prodDir, prodFiles);
           commitFiles(requestDir, [
             { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
             { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
             { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
           ]);
         } catch (error) {
+          removePlaced(placed);
           removeDirs(made);
           throw error;
         }
@@ -226,6 +269,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     // A failed package leaves no folder it made (those still empty: another run may be using one).
     if (!done) removeDirs(lock.created);
   }
+  // Said once the kit is written, so a failure's message stays the first line on stderr.
+  for (const warning of warnings) env.textWarning(`WARNING: ${warning}`);
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";
@@ -244,6 +289,22 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     prodDir,
     requestDir,
   };
+}
+
+/**
+ * The DockerBuilder `requirements_file`, relative to the working directory as in the reference.
+ * A missing file gives an empty requirements.txt (the reference's fallback; planKit warns when
+ * the file was named explicitly); one that exists but cannot be read is an error, not silence.
+ */
+function readDockerRequirements(builders: unknown, cwd: string): Uint8Array | undefined {
+  const docker = resolveBuilders(builders).docker;
+  if (docker === null) return undefined;
+  const read = tryReadFile(resolve(cwd, docker.requirementsFile));
+  if (read.ok) return read.bytes;
+  if (read.reason === "missing") return undefined;
+  throw new FlareError("LOCAL_SITE_INVALID", {
+    message: `Invalid local participant definition: DockerBuilder requirements_file ${docker.requirementsFile}: ${read.detail}`,
+  });
 }
 
 /**

@@ -231,6 +231,8 @@ export function kitEntries(plan: PackagePlan): ArchiveEntry[] {
   return [
     { path: project, mode: 0o755 },
     { path: `${project}/${prod}`, mode: 0o755 },
+    // DockerBuilder's compose.yaml, .env and nvflare_compose/ beside the kit, as package writes them.
+    ...prodEntries(`${project}/${prod}`, plan.prodFiles),
     { path: base, mode: 0o755 },
     ...plan.tree.dirs.map((dir) => ({ path: `${base}/${dir}`, mode: 0o755 })),
     ...[...plan.tree.files].map(([path, file]) => ({
@@ -239,6 +241,17 @@ export function kitEntries(plan: PackagePlan): ArchiveEntry[] {
       data: file.bytes,
     })),
     { path: `${project}/state`, mode: 0o755 },
+  ];
+}
+
+function prodEntries(prodPath: string, files: PackagePlan["prodFiles"]): ArchiveEntry[] {
+  const dirs = new Set<string>();
+  for (const path of files.keys()) {
+    for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) dirs.add(path.slice(0, i));
+  }
+  return [
+    ...[...dirs].sort().map((dir) => ({ path: `${prodPath}/${dir}`, mode: 0o755 })),
+    ...[...files].map(([path, file]) => ({ path: `${prodPath}/${path}`, mode: file.mode, data: file.bytes })),
   ];
 }
 

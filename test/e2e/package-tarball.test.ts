@@ -241,6 +241,7 @@ describe("the npm package", () => {
       "dist/ui/index.html",
       "dist/ui/app.js",
       "dist/ui/app.css",
+      "python/flare_provision_builders.py",
       "python/flare_provision_revocation.py",
     ])
       assert.ok(paths.includes(path), `${path} is not in the tarball`);

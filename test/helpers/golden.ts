@@ -83,9 +83,23 @@ export interface RuntimeInvocation {
   argv: string[] | null;
 }
 
+/** One run of a reference kit's `startup/docker.sh` under a fake docker (golden/kit-scripts.json). */
+export interface DockerRun {
+  kit: string;
+  script: string;
+  args: string[];
+  /** Variables set besides PATH, HOME, LANG and the record paths. */
+  env: Record<string, string>;
+  status: number;
+  /** docker's cwd and argv (`<KIT>`, `<DIR>`, `<UID>:<GID>`), or null when docker never ran. */
+  docker: { cwd: string; argv: string[] } | null;
+}
+
 /** golden/kit-scripts.json. */
 export interface KitScriptsGolden {
   runtime: Record<string, RuntimeInvocation>;
+  /** docker.sh runs, keyed `<kit>[ <args>][ <variables>]`. */
+  docker: Record<string, DockerRun>;
   scenarios: {
     "sub_start --once/server": ScriptScenario;
     "sub_start --once/client": ScriptScenario;
@@ -136,4 +150,23 @@ export function buildersDiff(name: string): BuildersDiff {
   const found = golden<{ diffs: BuildersDiff[] }>("builders-diffs.json").diffs.find((d) => d.path === path);
   if (!found) throw new Error(`golden/builders-diffs.json has no ${path}`);
   return found;
+}
+
+/** `[INSTRUCTION, arguments]` pairs of a reference Dockerfile (golden/dockerfiles.json). */
+export function referenceDockerfile(path: string): [string, string][] {
+  const found = golden<{ files: Record<string, [string, string][]> }>("dockerfiles.json").files[path];
+  if (!found) throw new Error(`golden/dockerfiles.json has no ${path}`);
+  return found;
+}
+
+/** The same pairs read from a Dockerfile's text (no line continuations), as the capture made them. */
+export function dockerfileInstructions(text: string): [string, string][] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [word = "", ...rest] = line.split(/\s+/);
+      return [word.toUpperCase(), rest.join(" ")];
+    });
 }

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { CliRun } from "../helpers/cli.ts";
-import { fixturePath, makeTempDir } from "../helpers/fixtures.ts";
-import { buildersDiff } from "../helpers/golden.ts";
+import { fixturePath, makeTempDir, REPO_ROOT } from "../helpers/fixtures.ts";
+import { buildersDiff, dockerfileInstructions, referenceDockerfile } from "../helpers/golden.ts";
+import { fixtureKitListing } from "../helpers/kit-inputs.ts";
 import {
   assertKitMatchesReference,
   assertSameRuntimeInvocation,
@@ -13,6 +15,7 @@ import {
   cliIn,
   copyFixtureScenario,
   installFakePython,
+  kitListing,
   loggedSteps,
   normalizePaths,
   type ScenarioCopy,
@@ -34,6 +37,13 @@ const SCENARIO = "builders";
 const PROD = "workspace/hospital_federation/prod_00";
 const steps = loggedSteps(SCENARIO);
 const packages = steps.filter((s) => s.argv[0] === "package");
+// Builders flare-provision does not run natively go through a Python with NVFlare; here the
+// stand-in of test/python/nvflare_stub (see external-builders.test.ts).
+const STUB_PYTHON = {
+  FLARE_PROVISION_PYTHON: "python3",
+  PYTHONPATH: join(REPO_ROOT, "test", "python", "nvflare_stub"),
+  PYTHONDONTWRITEBYTECODE: "1",
+};
 
 /** `diff -ruN` output with the timestamps dropped from `---`/`+++` lines, as in builders/diffs. */
 function diffTrees(cwd: string, left: string, right: string): string {
@@ -73,9 +83,9 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     );
     for (const s of packages) {
       const before = snapshotTree(copy.root);
-      runs.set(s.id, cliIn(copy, s.argv));
+      runs.set(s.id, cliIn(copy, s.argv, STUB_PYTHON));
       if (s.rc !== 0) {
-        runs.set(`${s.id}.json`, cliIn(copy, ["--format", "json", ...s.argv]));
+        runs.set(`${s.id}.json`, cliIn(copy, ["--format", "json", ...s.argv], STUB_PYTHON));
       }
       const after = snapshotTree(copy.root);
       unchanged.set(s.id, () => assertUnchanged(before, after, s.id));
@@ -121,7 +131,7 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     assert.match(ours, /^\+ {2}"require_signed_jobs": false,$/m);
   });
 
-  test("a builder class that is not a stock builder fails with LOCAL_SITE_INVALID (exit 4) like the reference, writing nothing", () => {
+  test("a builder class NVFlare cannot load fails with LOCAL_SITE_INVALID (exit 4) exactly like the reference, writing nothing", () => {
     const s = step(steps, "13-");
     const text = runs.get(s.id) as CliRun;
     const json = runs.get(`${s.id}.json`) as CliRun;
@@ -129,50 +139,111 @@ describe("builders: reference approvals with builders blocks, our packaging", ()
     assert.equal(text.code, Number(reference("rc").trim()));
     assert.equal(text.code, 4);
     assert.equal(text.stdout, "");
-    const lines = text.stderr.split("\n");
-    assert.equal(lines.length, 4);
-    // Same code and opening words; the reason is ours (Python's "No module named 'com'" cannot
-    // apply) and the hint says which builders are supported: see docs/interop.md.
-    const prefix = "Invalid local participant definition: Can't load class com.example.CustomAuditBuilder: ";
-    assert.ok(reference("stderr").startsWith(prefix));
-    assert.equal(lines[0], `${prefix}flare-provision cannot run builder classes other than the stock ones`);
-    assert.match(
-      lines[1] as string,
-      /^Hint: Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder/,
-    );
-    assert.equal(lines[2], "Code: LOCAL_SITE_INVALID (exit 4)");
-
+    // The class is looked up by NVFlare's own loader, so the reason is Python's, as there.
+    assert.equal(text.stderr, reference("stderr"));
     assert.equal(json.code, 4);
     assert.equal(json.stderr, "");
-    const envelope = json.json as Record<string, unknown>;
-    const referenceEnvelope = JSON.parse(reference("json.stdout")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(envelope), Object.keys(referenceEnvelope));
-    assert.deepEqual(
-      {
-        code: envelope.error_code,
-        exit: envelope.exit_code,
-        message: (envelope.message as string).slice(0, prefix.length),
-      },
-      { code: referenceEnvelope.error_code, exit: referenceEnvelope.exit_code, message: prefix },
-    );
+    assert.deepEqual(json.json, JSON.parse(reference("json.stdout")));
     (unchanged.get(s.id) as () => void)();
   });
 
-  test("the AWS, Azure and Docker builders are refused, writing nothing, where the reference ran them", () => {
-    const s = step(steps, "12-");
-    const run = runs.get(s.id) as CliRun;
-    // The reference's kit gained aws_start.sh, azure_start.sh, docker.sh and compose files
-    // (diffs/default-vs-full.diff); we cannot run Python builder classes, so we say so.
+  test("the AWS, Azure and Docker builders package where the reference's did (external-builders.test.ts has the details)", () => {
+    const run = runs.get(step(steps, "12-").id) as CliRun;
     assert.ok(
       buildersDiff("default-vs-full.diff").files.some(([, right]) => /aws_start\.sh$/.test(right)),
       "the reference's full-builders kit has aws_start.sh",
     );
-    assert.equal(run.code, 4, run.stdout);
+    assert.equal(run.code, 0, run.stderr);
+    const kit = kitListing(join(copy.work, "full", PROD));
+    assert.equal(kit.files.get("site-b/startup/aws_start.sh"), 0o755);
+    assert.equal(kit.files.get("compose.yaml"), 0o644);
+  });
+});
+
+describe("builders: DockerBuilder and docker_image packaged natively", () => {
+  const temp = makeTempDir("flare-interop-docker-");
+  let copy: ScenarioCopy;
+  let binDir = "";
+  const full = step(steps, "12-");
+  const refProd = `${SCENARIO}/work/full/${PROD}`;
+  const ourProd = () => join(copy.work, "full", PROD);
+
+  before(() => {
+    binDir = installFakePython(join(temp.dir, "bin"));
+    copy = copyFixtureScenario(SCENARIO, join(temp.dir, "builders"), "empty");
+    undoSteps(copy, full.changes);
+    // The full-builders participant without AWSBuilder and AzureBuilder, which need NVFlare.
+    const sitePath = join(copy.work, "full/site-b/site.yaml");
+    const site = parseYaml(readFileSync(sitePath, "utf8")) as { builders: { path: string }[] };
+    site.builders = site.builders.filter((b) => !/\.(aws|azure)\./.test(b.path));
+    writeFileSync(sitePath, stringifyYaml(site));
+  });
+  after(temp.cleanup);
+
+  test("packages the kit and the prod_00 compose files the reference wrote, on a host without NVFlare", () => {
+    const run = cliIn(copy, full.argv);
+    assert.equal(run.code, 0, run.stderr);
     assert.equal(
-      run.stderr.split("\n")[0],
-      "Invalid local participant definition: Can't load class nvflare.lighter.impl.aws.AWSBuilder: flare-provision cannot run builder classes other than the stock ones",
+      normalizePaths(run.stdout, copy),
+      readFileSync(fixturePath(SCENARIO, "logs", `${full.id}.stdout`), "utf8"),
     );
-    assert.match(run.stderr, /\nCode: LOCAL_SITE_INVALID \(exit 4\)\n$/);
-    (unchanged.get(s.id) as () => void)();
+    // What has no effect here is said on stderr: the StaticFileBuilder scheme arg and so on.
+    assert.match(run.stderr, /StaticFileBuilder arg 'scheme' is ignored/);
+
+    // The whole prod_00 tree: names and modes as the reference's, the cloud scripts excepted.
+    const expected = fixtureKitListing(refProd);
+    const cloud = /^site-b\/startup\/(aws|azure)_start\.sh$/;
+    const actual = kitListing(ourProd());
+    assert.deepEqual(
+      new Map([...actual.files].sort()),
+      new Map([...expected.files].filter(([path]) => !cloud.test(path)).sort()),
+    );
+    assert.deepEqual(actual.dirs, expected.dirs);
+
+    // Data files: parsed content equal to the reference's (and the bytes, PyYAML's layout).
+    const ours = (path: string) => readFileSync(join(ourProd(), path), "utf8");
+    const theirs = (path: string) => readFileSync(fixturePath(refProd, path), "utf8");
+    assert.deepEqual(parseYaml(ours("compose.yaml")), parseYaml(theirs("compose.yaml")));
+    assert.equal(ours("compose.yaml"), theirs("compose.yaml"));
+    assert.equal(ours(".env"), theirs(".env"));
+    assert.equal(ours("nvflare_compose/requirements.txt"), "");
+    assert.deepEqual(
+      dockerfileInstructions(ours("nvflare_compose/Dockerfile")),
+      referenceDockerfile(`${refProd}/nvflare_compose/Dockerfile`),
+    );
+    assert.deepEqual(
+      JSON.parse(ours("site-b/startup/fed_client.json")),
+      JSON.parse(theirs("site-b/startup/fed_client.json")),
+    );
+    assertSameRuntimeInvocation(
+      join(ourProd(), "site-b"),
+      `${refProd}/site-b`,
+      binDir,
+      join(temp.dir, "records"),
+    );
+  });
+
+  test("--force rebuilds the kit and keeps the compose files already there, like the reference", () => {
+    const compose = join(ourProd(), "compose.yaml");
+    writeFileSync(compose, "# edited by the site\n");
+    writeFileSync(join(copy.work, "requirements.txt"), "monai==1.3.0\n");
+    const run = cliIn(copy, [...full.argv, "--force"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(compose, "utf8"), "# edited by the site\n");
+    assert.equal(readFileSync(join(ourProd(), "nvflare_compose/requirements.txt"), "utf8"), "");
+  });
+
+  test("a missing compose folder is written again, with requirements.txt copied from the working directory", () => {
+    rmSync(join(ourProd(), "nvflare_compose"), { recursive: true });
+    writeFileSync(join(copy.work, "requirements.txt"), "monai==1.3.0\n");
+    const run = cliIn(copy, [...full.argv, "--force"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(join(ourProd(), "nvflare_compose/requirements.txt"), "utf8"), "monai==1.3.0\n");
+    assert.equal(lstatSync(join(ourProd(), "nvflare_compose")).mode & 0o777, 0o755);
+    assert.deepEqual(
+      readdirSync(ourProd()).filter((name) => name.startsWith(".") && name !== ".env"),
+      [],
+      "no temporaries left",
+    );
   });
 });

@@ -159,9 +159,9 @@ export function undoSteps(copy: ScenarioCopy, changes: ChangeRow[]): void {
   for (const dir of dirs.sort((a, b) => b.length - a.length)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Runs the built CLI in the copy's work/ with the copy's HOME. */
-export function cliIn(copy: ScenarioCopy, args: string[]): CliRun {
-  return runCli(args, { cwd: copy.work, home: copy.home });
+/** Runs the built CLI in the copy's work/ with the copy's HOME (and extra environment variables). */
+export function cliIn(copy: ScenarioCopy, args: string[], env?: Record<string, string>): CliRun {
+  return runCli(args, { cwd: copy.work, home: copy.home, ...(env ? { env } : {}) });
 }
 
 /** Replaces the copy's absolute work/ and HOME paths with the fixtures' placeholders. */

@@ -62,6 +62,7 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["input", `${SITE}/${SITE}.signed.zip`],
     ["-w", "ws"],
     ["--request-dir", SITE],
+    ["--python", "python3"],
   ],
 };
 
@@ -79,6 +80,7 @@ const PATH_ARGS = [
   "package input",
   "package -w/--workspace",
   "package --request-dir",
+  "package --python",
   "kit crl install crl",
   "kit crl install kit_dir",
 ];

@@ -248,6 +248,21 @@ describe("a validation failure at each stage changes nothing", { concurrency: 2 
       1,
       (c) => mkdirSync(join(c.work, SITE, "signed.json", "x"), { recursive: true }),
     ));
+  test("package with a DockerBuilder: the compose files beside the kit are taken back too", () =>
+    unchanged(
+      () => approved,
+      (c) => packageArgs(c),
+      "OUTPUT_DIR_NOT_WRITABLE",
+      1,
+      (c) => {
+        mkdirSync(join(c.work, SITE, "signed.json", "x"), { recursive: true });
+        const site = join(c.work, SITE, "site.yaml");
+        writeFileSync(
+          site,
+          `${readFileSync(site, "utf8")}builders:\n- path: nvflare.lighter.impl.docker.DockerBuilder\n`,
+        );
+      },
+    ));
 });
 
 interface Scenario {

@@ -474,14 +474,19 @@ describe("package reads the signed zip and the local request folder defensively"
     );
     await refused(args, "INVALID_SIGNED_ZIP", 4, /site\.yaml/);
   });
-  test("refuses an unknown builder class path (startup-kits.md §8)", async () => {
+  test("runs no class path that is not a stock builder without a Python with NVFlare (startup-kits.md §8)", async () => {
     const { args } = await prepare((d) =>
       writeFileSync(
         join(d, "site.yaml"),
         `${readFileSync(join(d, "site.yaml"), "utf8")}builders:\n- path: os.system\n  args: {}\n`,
       ),
     );
-    await refused(args, "LOCAL_SITE_INVALID", 4, /os\.system/);
+    await refused(
+      [...args, "--python", join(world.work, "no-such-python")],
+      "BUILDER_PYTHON_NOT_FOUND",
+      4,
+      /os\.system/,
+    );
   });
   test("ignores an unknown field in a validly signed signed.json (artifacts.md §9.1)", async () => {
     const { dir, args } = await prepare(

@@ -47,6 +47,14 @@ export const packageKit: CommandSpec = {
       type: "boolean",
       description: "replace prod_<NN>/<name> only (never bypasses the root CA check)",
     },
+    {
+      name: "--python",
+      key: "python",
+      type: "path",
+      metavar: "PATH",
+      description:
+        "Python with nvflare, for builders not run natively (default: $FLARE_PROVISION_PYTHON, else python3)",
+    },
   ],
   examples: [
     "nvflare package hospital-a/hospital-a.signed.zip --fingerprint SHA256:64:9D:...:7C:D5",
@@ -61,6 +69,7 @@ export const packageKit: CommandSpec = {
         requestDir: options.requestDir as string | undefined,
         fingerprint: options.fingerprint as string | undefined,
         force: options.force === true,
+        python: options.python as string | undefined,
       },
       nodeEnv(
         cwd,

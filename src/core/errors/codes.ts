@@ -205,6 +205,16 @@ export const ERROR_CODES = {
     message: "Kit assembly failed during provisioning.",
     hint: "See error output above for details.",
   },
+  BUILDER_PYTHON_NOT_FOUND: {
+    exit: 4,
+    message: "These builders need NVFlare's Python, and none was found.",
+    hint: "Install NVFlare into a Python (pip install nvflare) and pass it with --python PATH or FLARE_PROVISION_PYTHON, or remove those entries of 'builders' in the request folder's site.yaml.",
+  },
+  BUILDER_OUTPUT_REFUSED: {
+    exit: 4,
+    message: "A builder's output was refused; nothing was written.",
+    hint: "A builder may add files to the kit but must not write outside its staging folder, create links, or change the certificate, key, root CA or the approved endpoint. Fix or remove it in 'builders' of the request folder's site.yaml.",
+  },
   INSPECT_CHECKS_FAILED: {
     exit: 4,
     message: "Some checks failed.",

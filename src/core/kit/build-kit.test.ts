@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { readFixture } from "../../../test/helpers/fixtures.ts";
+import { dockerfileInstructions, referenceDockerfile } from "../../../test/helpers/golden.ts";
 import {
   fixtureKitListing,
   kitInputFromRequestDir,
@@ -41,21 +43,101 @@ describe("buildKit against the reference kits", () => {
     });
   }
 
-  test("matches the full-builders kit once the unsupported cloud and docker-compose builders are removed", () => {
+  test("reproduces the full-builders kit and its DockerBuilder files once the AWS and Azure builders are removed", () => {
     const input = kitInputFromRequestDir("builders/work/full/site-b");
-    const kept = (input.builders as { path: string }[]).filter((b) => !/aws|azure|docker/.test(b.path));
-    const tree = buildKit({ ...input, builders: kept });
-    const kitDir = "builders/work/full/workspace/hospital_federation/prod_00/site-b";
+    const kept = (input.builders as { path: string }[]).filter((b) => !/aws|azure/.test(b.path));
+    assert.equal(kept.length, 5);
+    const plan = planKit({ ...input, builders: kept });
+    const prod = "builders/work/full/workspace/hospital_federation/prod_00";
+    const kitDir = `${prod}/site-b`;
     const expected = fixtureKitListing(kitDir);
     const withoutCloud = [...expected.files.keys()].filter((p) => !/(aws|azure)_start\.sh$/.test(p)).sort();
-    assert.deepEqual([...tree.files.keys()].sort(), withoutCloud);
+    assert.deepEqual([...plan.tree.files.keys()].sort(), withoutCloud);
+    for (const path of withoutCloud) {
+      assert.equal(plan.tree.files.get(path)?.mode, expected.files.get(path), `mode of ${path}`);
+    }
     assert.equal(
-      fileText(tree, "startup/fed_client.json"),
+      fileText(plan.tree, "startup/fed_client.json"),
       fromUtf8(readFixture(kitDir, "startup/fed_client.json")),
     );
-    assert.equal(tree.files.get("startup/docker.sh")?.mode, 0o755);
-    assert.match(fileText(tree, "startup/docker.sh"), /^image=nvflare\/nvflare:latest$/m);
-    assert.match(fileText(tree, "startup/sub_start.sh"), / config_folder=config\)$/m);
+    assert.match(fileText(plan.tree, "startup/docker.sh"), /^image=nvflare\/nvflare:latest$/m);
+    assert.match(fileText(plan.tree, "startup/sub_start.sh"), / config_folder=config\)$/m);
+
+    // DockerBuilder's files at the prod_00 root: the same names and modes as the reference's.
+    const prodListing = fixtureKitListing(prod);
+    const rootFiles = [...prodListing.files.keys()].filter((p) => !p.startsWith("site-b/")).sort();
+    assert.deepEqual(rootFiles, [
+      ".env",
+      "compose.yaml",
+      "nvflare_compose/Dockerfile",
+      "nvflare_compose/requirements.txt",
+    ]);
+    assert.deepEqual([...plan.prodFiles.keys()].sort(), rootFiles);
+    for (const path of rootFiles) {
+      assert.equal(plan.prodFiles.get(path)?.mode, prodListing.files.get(path), `mode of ${path}`);
+    }
+    const ours = (path: string) => fromUtf8(plan.prodFiles.get(path)?.bytes ?? new Uint8Array());
+    const theirs = (path: string) => fromUtf8(readFixture(prod, path));
+    // Data files: equal parsed content, and equal bytes too (PyYAML's sorted block style).
+    assert.deepEqual(parseYaml(ours("compose.yaml")), parseYaml(theirs("compose.yaml")));
+    assert.equal(ours("compose.yaml"), theirs("compose.yaml"));
+    assert.equal(ours(".env"), theirs(".env"));
+    assert.equal(ours("nvflare_compose/requirements.txt"), theirs("nvflare_compose/requirements.txt"));
+    // The Dockerfile is our text: the same instructions as the reference's (golden data).
+    assert.deepEqual(
+      dockerfileInstructions(ours("nvflare_compose/Dockerfile")),
+      referenceDockerfile(`${prod}/nvflare_compose/Dockerfile`),
+    );
+    assert.deepEqual(
+      plan.warnings.map((w) => w.code),
+      ["BUILDER_ARGS_IGNORED", "BUILDER_ARG_IGNORED", "BUILDER_DROPPED"],
+    );
+  });
+
+  test("DockerBuilder: the server kit's own service, admin kits only the placeholder server, requirements copied", () => {
+    const docker = [
+      { path: "nvflare.lighter.impl.docker.DockerBuilder", args: { base_image: "python:3.12-slim" } },
+    ];
+    const requirements = utf8("torch==2.3.0\nmonai\n");
+    const server = planKit({ ...variant(SERVER, {}, docker), dockerRequirements: requirements });
+    const compose = parseYaml(fromUtf8(server.prodFiles.get("compose.yaml")?.bytes ?? new Uint8Array()));
+    assert.deepEqual(Object.keys(compose.services), ["server1.hospital-central.org"]);
+    const service = compose.services["server1.hospital-central.org"];
+    assert.deepEqual(service.ports, ["8002:8002", "8003:8003"]);
+    assert.deepEqual(service.volumes, [
+      "./server1.hospital-central.org:$" + "{WORKSPACE}",
+      "nvflare_svc_persist:/tmp/nvflare/",
+    ]);
+    assert.equal(service.command.at(-1), "org=hospital_central");
+    assert.deepEqual(server.prodFiles.get("nvflare_compose/requirements.txt")?.bytes, requirements);
+    assert.match(
+      fromUtf8(server.prodFiles.get("nvflare_compose/Dockerfile")?.bytes ?? new Uint8Array()),
+      /^FROM python:3\.12-slim\n/,
+    );
+    assert.deepEqual(server.warnings, []);
+
+    const admin = planKit(variant(ADMIN, {}, docker));
+    const adminCompose = parseYaml(fromUtf8(admin.prodFiles.get("compose.yaml")?.bytes ?? new Uint8Array()));
+    assert.deepEqual(Object.keys(adminCompose.services), ["server1.hospital-central.org"]);
+    assert.equal(adminCompose.services["server1.hospital-central.org"].command.at(-1), "org=myorg");
+    assert.equal(admin.prodFiles.get("nvflare_compose/requirements.txt")?.bytes.length, 0);
+    assert.equal(admin.tree.files.has("startup/docker.sh"), false, "docker.sh comes from docker_image only");
+  });
+
+  test("DockerBuilder: a named requirements_file that the caller did not find is a warning and an empty file", () => {
+    const docker = [
+      { path: "nvflare.lighter.impl.docker.DockerBuilder", args: { requirements_file: "missing.txt" } },
+    ];
+    const plan = planKit(variant(CLIENT, {}, docker));
+    assert.deepEqual(
+      plan.warnings.map((w) => w.code),
+      ["BUILDER_FILE_MISSING"],
+    );
+    assert.equal(plan.prodFiles.get("nvflare_compose/requirements.txt")?.bytes.length, 0);
+  });
+
+  test("no DockerBuilder, no prod-root files", () => {
+    assert.equal(planKit(kitInputFromRequestDir(CLIENT)).prodFiles.size, 0);
   });
 
   test("rejects the reference's missing-builder participant with LOCAL_SITE_INVALID naming the class", () => {
@@ -80,7 +162,9 @@ describe("buildKit against the reference kits", () => {
       (error: unknown) =>
         isFlareError(error, "LOCAL_SITE_INVALID") &&
         error.message.includes("Can't load class nvflare.lighter.impl.aws.AWSBuilder:") &&
-        error.hint.includes("StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder"),
+        error.hint.includes(
+          "StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and DockerBuilder",
+        ),
     );
   });
 

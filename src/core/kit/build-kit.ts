@@ -1,7 +1,8 @@
 import { utf8 } from "../bytes/encoding.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { parseCaCertificateFile } from "../x509/sole-certificate.ts";
-import { resolveBuilders } from "./builders.ts";
+import { externalBuildersRefused, resolveBuilders } from "./builders.ts";
+import { PLACEHOLDER_SERVER_ORG, renderDockerBuilderFiles } from "./docker-compose.ts";
 import { renderFedAdmin, renderFedClient, renderFedServer } from "./fed-json.ts";
 import { renderLocalFiles } from "./local-files.ts";
 import { renderSystemInfoNotebook } from "./notebook.ts";
@@ -14,11 +15,32 @@ import {
   renderStopFlSh,
   renderSubStartSh,
 } from "./scripts.ts";
-import type { KitCertType, KitFile, KitInput, KitMode, KitTree, KitWarning } from "./types.ts";
+import type {
+  ExternalBuilder,
+  KitCertType,
+  KitFile,
+  KitInput,
+  KitMode,
+  KitTree,
+  KitWarning,
+} from "./types.ts";
 
 /** A kit plus the remarks made while planning it. */
 export interface KitPlan {
   tree: KitTree;
+  /**
+   * Files builders write beside the kit, at the `prod_<NN>` root (DockerBuilder's compose.yaml,
+   * .env, nvflare_compose/...), by path relative to that root; empty for most kits. Each
+   * top-level entry is placed only if no entry of that name exists there yet (startup-kits.md §1).
+   */
+  prodFiles: Map<string, KitFile>;
+  /**
+   * Builders only NVFlare's Python can run, in listed order; the caller runs them over the planned
+   * kit (src/node/run-builders.ts) or refuses them. Empty for most kits.
+   */
+  external: ExternalBuilder[];
+  /** WorkspaceBuilder `template_file`, which NVFlare loads before running `external`. */
+  templateFiles: string[];
   /** Non-fatal remarks (ignored or obsolete builder args); the caller may print them. */
   warnings: KitWarning[];
 }
@@ -154,16 +176,57 @@ export function planKit(input: KitInput): KitPlan {
   const listed = [...files.keys(), readmePath];
   text(readmePath, renderReadme({ kind, project, name: input.name, files: listed }));
 
-  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { tree: { files: sorted, dirs: [...KIT_DIRS] }, warnings: [...builders.warnings] };
+  const warnings = [...builders.warnings];
+  let prodFiles = new Map<string, KitFile>();
+  if (builders.docker !== null) {
+    if (builders.docker.requirementsFileExplicit && input.dockerRequirements === undefined) {
+      warnings.push({
+        code: "BUILDER_FILE_MISSING",
+        message: `DockerBuilder requirements_file ${builders.docker.requirementsFile} was not found: nvflare_compose/requirements.txt is empty.`,
+      });
+    }
+    prodFiles = renderDockerBuilderFiles(
+      {
+        server:
+          kind === "server"
+            ? { name: input.name, org: input.org }
+            : { name: host, org: PLACEHOLDER_SERVER_ORG },
+        client: kind === "client" ? { name: input.name, org: input.org } : null,
+        fedLearnPort,
+        adminPort,
+      },
+      builders.docker,
+      input.dockerRequirements,
+    );
+  }
+
+  return {
+    tree: { files: sortByPath(files), dirs: [...KIT_DIRS] },
+    prodFiles: sortByPath(prodFiles),
+    external: builders.external,
+    templateFiles: builders.templateFiles,
+    warnings,
+  };
 }
 
 /**
- * The kit of one participant as a virtual tree; {@link planKit} without the warnings.
- * Pure and deterministic. Throws what {@link planKit} throws.
+ * The kit of one participant as a virtual tree; {@link planKit} without the warnings. Pure and
+ * deterministic. Throws what {@link planKit} throws, and `LOCAL_SITE_INVALID` for builders only
+ * NVFlare's Python can run.
  */
 export function buildKit(input: KitInput): KitTree {
-  return planKit(input).tree;
+  return planWithoutExternal(input).tree;
+}
+
+/** {@link planKit}, refusing builders only NVFlare's Python can run (no Python in this context). */
+export function planWithoutExternal(input: KitInput): KitPlan {
+  const plan = planKit(input);
+  if (plan.external.length > 0) throw externalBuildersRefused(plan.external);
+  return plan;
+}
+
+function sortByPath<T>(map: Map<string, T>): Map<string, T> {
+  return new Map([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

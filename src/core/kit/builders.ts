@@ -9,32 +9,43 @@ export const CERT_BUILDER = "nvflare.lighter.impl.cert.CertBuilder";
 export const SIGNATURE_BUILDER = "nvflare.lighter.impl.signature.SignatureBuilder";
 /** Replaced by the fixed `prod_<NN>` writer; `template_file` cannot change the standard sections. */
 export const WORKSPACE_BUILDER = "nvflare.lighter.impl.workspace.WorkspaceBuilder";
+/** Rendered natively: compose.yaml, .env and nvflare_compose/ at the `prod_<NN>` root. */
+export const DOCKER_BUILDER = "nvflare.lighter.impl.docker.DockerBuilder";
+
+/** DockerBuilder defaults, as the reference's constructor has them. */
+export const DOCKER_DEFAULT_BASE_IMAGE = "python:3.10";
+export const DOCKER_DEFAULT_REQUIREMENTS_FILE = "requirements.txt";
 
 const STOCK_BUILDERS_HINT =
-  "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder and WorkspaceBuilder " +
-  "(nvflare.lighter.impl.*) run in flare-provision; remove the other entries from 'builders' in the " +
-  "request folder's site.yaml, or use centralized provisioning ('nvflare provision') for custom builders.";
+  "Only the stock builders StaticFileBuilder, CertBuilder, SignatureBuilder, WorkspaceBuilder and " +
+  "DockerBuilder (nvflare.lighter.impl.*) run natively; any other builder class runs only through NVFlare's " +
+  "own Python: run 'package' on the command line with a Python that can import nvflare (--python PATH or " +
+  "FLARE_PROVISION_PYTHON), or remove the entry from 'builders' in the request folder's site.yaml.";
 
 /**
  * Reads the local `site.yaml` `builders:` block (artifacts.md §2.2) and returns what it changes in
  * the kit. A falsy value (absent, `null`, `[]`, `{}`) means the default builders, as in the
  * reference. Entries are checked in order and the first problem throws.
  *
- * Only the stock builders are supported: the reference would import and run any Python class,
- * which a TypeScript implementation cannot do; startup-kits.md §8 says to reject unknown paths
- * with `LOCAL_SITE_INVALID`, the code the reference itself uses when a class cannot be loaded.
+ * The stock builders, DockerBuilder included, are rendered natively. Any other class is listed
+ * in `external`, in order, with its args: only NVFlare's Python can run it, so the caller either
+ * runs it that way (src/node/run-builders.ts) or refuses it ({@link externalBuildersRefused}).
  *
  * When several StaticFileBuilders are listed, the reference runs each of them and the last one
  * rewrites the startup files, so its `config_folder` and `require_signed_jobs` win, while a
  * `docker.sh` written by an earlier one stays: hence the last non-empty `docker_image`.
  *
- * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block, an unknown class or a bad arg.
+ * @throws FlareError `LOCAL_SITE_INVALID` (exit 4) for a malformed block or a bad
+ *   arg; `BUILD_FAILED` (exit 1) for a second DockerBuilder, which fails in the reference too.
  */
 export function resolveBuilders(builders: unknown): ResolvedBuilders {
   const resolved: ResolvedBuilders = {
     configFolder: "",
     requireSignedJobs: null,
     dockerImage: null,
+    docker: null,
+    templateFiles: [],
+    external: [],
     warnings: [],
   };
   if (isFalsy(builders)) return resolved;
@@ -55,16 +66,28 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
       case STATIC_FILE_BUILDER:
         applyStaticFileArgs(resolved, args);
         break;
-      case CERT_BUILDER:
       case WORKSPACE_BUILDER:
+        // Builders run through NVFlare load the template files it names, as the package flow does.
+        resolved.templateFiles = templateFiles(args.template_file);
+        if (Object.keys(args).length > 0) {
+          resolved.warnings.push({
+            code: "BUILDER_ARGS_IGNORED",
+            message: `${path} args are ignored: flare-provision uses its own prod_<NN> writer.`,
+          });
+        }
+        break;
+      case CERT_BUILDER:
         // Both are replaced by fixed steps of the package flow (startup-kits.md §8); their args
         // (e.g. WorkspaceBuilder template_file) cannot change the standard kit files.
         if (Object.keys(args).length > 0) {
           resolved.warnings.push({
             code: "BUILDER_ARGS_IGNORED",
-            message: `${path} args are ignored: flare-provision uses its own ${path === CERT_BUILDER ? "pre-signed certificate installer" : "prod_<NN> writer"}.`,
+            message: `${path} args are ignored: flare-provision uses its own pre-signed certificate installer.`,
           });
         }
+        break;
+      case DOCKER_BUILDER:
+        applyDockerArgs(resolved, args);
         break;
       case SIGNATURE_BUILDER:
         resolved.warnings.push({
@@ -73,13 +96,32 @@ export function resolveBuilders(builders: unknown): ResolvedBuilders {
         });
         break;
       default:
-        throw new FlareError("LOCAL_SITE_INVALID", {
-          message: `Invalid local participant definition: Can't load class ${path}: flare-provision cannot run builder classes other than the stock ones`,
-          hint: STOCK_BUILDERS_HINT,
-        });
+        // Not ours to render: run later through the requester's NVFlare (external-builders.ts).
+        resolved.external.push({ path, args });
     }
   });
   return resolved;
+}
+
+/**
+ * The error for builders that only NVFlare's Python can run, where none is available (the
+ * browser, or `reason` says why the command found none). Names the first class, as the
+ * reference's load error does, so the message keeps its opening words.
+ */
+export function externalBuildersRefused(external: readonly { path: string }[], reason?: string): FlareError {
+  const first = external[0]?.path ?? "";
+  return new FlareError("LOCAL_SITE_INVALID", {
+    message: `Invalid local participant definition: Can't load class ${first}: flare-provision cannot run builder classes other than the stock ones${reason ? ` (${reason})` : ""}`,
+    hint: STOCK_BUILDERS_HINT,
+  });
+}
+
+/** WorkspaceBuilder `template_file`: one name or a list (the reference's load_templates). */
+function templateFiles(value: unknown): string[] {
+  if (value === undefined || value === null || value === "") return [];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return [...value];
+  throw invalidBuilders("WorkspaceBuilder template_file must be a file name or a list of file names");
 }
 
 /** StaticFileBuilder args (startup-kits.md §8); unknown args are ignored like the reference's `**kwargs`. */
@@ -110,6 +152,42 @@ function applyStaticFileArgs(resolved: ResolvedBuilders, args: Record<string, un
       message: "StaticFileBuilder arg 'overseer_agent' is obsolete and ignored.",
     });
   }
+}
+
+/**
+ * DockerBuilder args: `base_image` and `requirements_file`, nothing else (its constructor takes
+ * no `**kwargs`, so the reference fails on any other name). Stricter than the reference on
+ * types: it would write `FROM 3` for a number; a line break would add Dockerfile instructions.
+ */
+function applyDockerArgs(resolved: ResolvedBuilders, args: Record<string, unknown>): void {
+  const unknown = Object.keys(args).find((key) => key !== "base_image" && key !== "requirements_file");
+  if (unknown !== undefined) {
+    throw invalidBuilders(
+      `Class ${DOCKER_BUILDER} has parameters error: TypeError: DockerBuilder.__init__() got an unexpected keyword argument '${unknown}'.`,
+    );
+  }
+  const baseImage = args.base_image ?? DOCKER_DEFAULT_BASE_IMAGE;
+  if (typeof baseImage !== "string" || !isImageName(baseImage)) {
+    throw invalidBuilders("DockerBuilder base_image must be an image name without spaces or line breaks");
+  }
+  const explicit = args.requirements_file !== undefined && args.requirements_file !== null;
+  const requirementsFile = args.requirements_file ?? DOCKER_DEFAULT_REQUIREMENTS_FILE;
+  if (typeof requirementsFile !== "string" || requirementsFile === "" || requirementsFile.includes("\0")) {
+    throw invalidBuilders("DockerBuilder requirements_file must be a non-empty path");
+  }
+  if (resolved.docker !== null) {
+    // The reference's second DockerBuilder fails creating nvflare_compose/ again.
+    throw new FlareError("BUILD_FAILED", {
+      detail: `${DOCKER_BUILDER} is listed twice: its nvflare_compose folder already exists`,
+      hint: "List DockerBuilder once in the 'builders' block of the request folder's site.yaml.",
+    });
+  }
+  resolved.docker = { baseImage, requirementsFile, requirementsFileExplicit: explicit };
+}
+
+/** Non-empty, no blank or control character: one word on the `FROM` line. */
+function isImageName(value: string): boolean {
+  return value !== "" && [...value].every((ch) => ch.charCodeAt(0) > 0x20 && ch !== "\x7f" && !/\s/.test(ch));
 }
 
 function invalidBuilders(detail: string): FlareError {

@@ -321,10 +321,17 @@ export interface DockerParams {
   adminPort: number;
 }
 
-/** `startup/docker.sh`, only written when a `docker_image` is configured (startup-kits.md §7.5). */
+/**
+ * `startup/docker.sh`, only written when a `docker_image` is configured (startup-kits.md §7.5).
+ * It makes the reference's `docker run` calls (same options, mounts and image; `-d` runs the
+ * FLARE runtime detached through `/bin/bash -c`, anything else opens an interactive shell):
+ * test/kit-scripts.test.ts compares the argv with the reference kit's.
+ */
 export function renderDockerSh(p: DockerParams): string {
-  const head = `#!/usr/bin/env bash`;
+  const head = "#!/usr/bin/env bash";
   const image = `image=${shellWord(p.image)}`;
+  // The detached container's command, one string for `bash -c`: words quoted only if needed.
+  const inContainer = (words: string[]) => shellWord(words.map(shellWord).join(" "));
   if (p.kind === "admin") {
     return `${head}
 # docker.sh - open a shell in a container of image ${commentText(p.image)} with this admin kit
@@ -337,51 +344,67 @@ docker run --rm -it --name=fladmin -v "$startup_dir/..:/workspace/" -w /workspac
 `;
   }
   if (p.kind === "server") {
+    const runtime = inContainer([
+      ..."python -u -m nvflare.private.fed.app.server.server_train -m /workspace -s fed_server.json".split(
+        " ",
+      ),
+      "--set",
+      "secure_train=true",
+      "config_folder=config",
+      `org=${p.org}`,
+    ]);
     return `${head}
 # docker.sh - run the FLARE server "${commentText(p.name)}" in a container of image
 # ${commentText(p.image)}, with this kit mounted at /workspace and the host's network.
 #   docker.sh -d   start the server detached
 #   docker.sh      open an interactive shell in the container instead
 # The container is named $SVR_NAME (default flserver). To publish only the FLARE ports instead
-# of sharing the host's network, replace --net=host below with:
-#   -p ${p.adminPort}:${p.adminPort} -p ${p.fedLearnPort}:${p.fedLearnPort}
+# of sharing the host's network, set network below to:
+#   network=(-p ${p.adminPort}:${p.adminPort} -p ${p.fedLearnPort}:${p.fedLearnPort})
 set -u
 ${SCRIPT_DIR}
 ${image}
 container="\${SVR_NAME:-flserver}"
+network=(--net=host)
 echo "Starting docker with $image"
 if [ "\${1:-}" = -d ]; then
   docker run -d --rm --name="$container" -v "$startup_dir/..:/workspace/" -w /workspace \\
-    --ipc=host --net=host "$image" \\
-    python -u -m nvflare.private.fed.app.server.server_train -m /workspace -s fed_server.json \\
-    --set secure_train=true config_folder=config ${shellWord(`org=${p.org}`)}
+    --ipc=host "\${network[@]}" "$image" /bin/bash -c ${runtime}
 else
   docker run --rm -it --name="$container" -v "$startup_dir/..:/workspace/" -w /workspace/ \\
-    --ipc=host --net=host "$image" /bin/bash
+    --ipc=host "\${network[@]}" "$image" /bin/bash
 fi
 `;
   }
+  const runtime = inContainer([
+    ..."python -u -m nvflare.private.fed.app.client.client_train -m /workspace -s fed_client.json".split(" "),
+    "--set",
+    `uid=${p.name}`,
+    "secure_train=true",
+    "config_folder=config",
+    `org=${p.org}`,
+  ]);
+  const name = shellWord(`--name=${p.name}`);
   return `${head}
 # docker.sh - run the FLARE client "${commentText(p.name)}" in a container of image
 # ${commentText(p.image)}: this kit at /workspace, $MY_DATA_DIR (default /home/flclient/data)
 # read-only at /data, your user and group ids, the host's network and IPC namespace.
 #   docker.sh -d   start the client detached
 #   docker.sh      open an interactive shell in the container instead
+# GPUs: set GPU2USE to docker run's option, e.g. GPU2USE=--gpus=all or
+# GPU2USE='--gpus="device=0,2"' (none by default).
 set -u
 ${SCRIPT_DIR}
 ${image}
 data_dir="\${MY_DATA_DIR:-/home/flclient/data}"
-# GPUs for the container, e.g. gpus=--gpus=all or gpus='--gpus="device=0,2"' (none by default).
-gpus=""
+read -r -a gpus <<< "\${GPU2USE:-}"
 echo "Starting docker with $image"
 if [ "\${1:-}" = -d ]; then
-  docker run -d --rm ${shellWord(`--name=${p.name}`)} \${gpus:+"$gpus"} -u "$(id -u):$(id -g)" \\
+  docker run -d --rm ${name} \${gpus[@]+"\${gpus[@]}"} -u "$(id -u):$(id -g)" \\
     -v /etc/passwd:/etc/passwd -v /etc/group:/etc/group -v "$startup_dir/..:/workspace/" \\
-    -v "$data_dir:/data/:ro" -w /workspace/ --ipc=host --net=host "$image" \\
-    python -u -m nvflare.private.fed.app.client.client_train -m /workspace -s fed_client.json \\
-    --set ${shellWord(`uid=${p.name}`)} secure_train=true config_folder=config ${shellWord(`org=${p.org}`)}
+    -v "$data_dir:/data/:ro" -w /workspace/ --ipc=host --net=host "$image" /bin/bash -c ${runtime}
 else
-  docker run --rm -it ${shellWord(`--name=${p.name}`)} \${gpus:+"$gpus"} -u "$(id -u):$(id -g)" \\
+  docker run --rm -it ${name} \${gpus[@]+"\${gpus[@]}"} -u "$(id -u):$(id -g)" \\
     -v /etc/passwd:/etc/passwd -v /etc/group:/etc/group -v "$startup_dir/..:/workspace/" \\
     -v "$data_dir:/data/:ro" -w /workspace/ --ipc=host --net=host "$image" /bin/bash
 fi

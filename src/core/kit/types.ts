@@ -55,6 +55,11 @@ export interface KitInput {
   rootCaPem: Uint8Array;
   /** Bytes of the file named by the participant's `custom_ca_cert` property, if any (server/client only). */
   customCaCert?: Uint8Array;
+  /**
+   * Bytes of the DockerBuilder `requirements_file` (see {@link DockerBuilderArgs}), read by the
+   * caller; absent when there is no such file, which gives an empty requirements.txt like the reference.
+   */
+  dockerRequirements?: Uint8Array;
 }
 
 /** A non-fatal remark about the local definition, for the caller to print. */
@@ -73,6 +78,28 @@ export interface ResolvedBuilders {
   requireSignedJobs: boolean | null;
   /** StaticFileBuilder `docker_image`; non-null adds `startup/docker.sh`. Default `null`. */
   dockerImage: string | null;
+  /** DockerBuilder args; non-null adds compose.yaml, .env and nvflare_compose/ at the prod root. */
+  docker: DockerBuilderArgs | null;
+  /** WorkspaceBuilder `template_file`, for builders run through NVFlare. Default `[]`. */
+  templateFiles: string[];
+  /** Builders only NVFlare's Python can run (AWS, Azure, a site's own), in listed order. */
+  external: ExternalBuilder[];
   /** Remarks about args or builders that have no effect here. */
   warnings: KitWarning[];
+}
+
+/** A `builders:` entry flare-provision does not render: its class path and args as listed. */
+export interface ExternalBuilder {
+  path: string;
+  args: Record<string, unknown>;
+}
+
+/** The args of a listed DockerBuilder (defaults filled in). */
+export interface DockerBuilderArgs {
+  /** `FROM` image of `nvflare_compose/Dockerfile`; default `python:3.10`. */
+  baseImage: string;
+  /** File copied to `nvflare_compose/requirements.txt`, relative to the working directory. */
+  requirementsFile: string;
+  /** Whether `requirements_file` was given (a missing default file is silently empty). */
+  requirementsFileExplicit: boolean;
 }

@@ -1,8 +1,8 @@
 import type { CoreDeps } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
-import { planKit } from "../kit/build-kit.ts";
-import type { KitCertType, KitTree } from "../kit/types.ts";
+import { planWithoutExternal } from "../kit/build-kit.ts";
+import type { KitCertType, KitFile, KitTree } from "../kit/types.ts";
 import { checkLocalRequest, type LocalRequest, type PairedRequest } from "./check-local-request.ts";
 import { serverSecurityWarning } from "./consistency.ts";
 import { type VerifiedApproval, verifySignedZip } from "./verify-signed-zip.ts";
@@ -14,6 +14,8 @@ export interface LocalRequestFiles extends LocalRequest {
    * relative to the request folder); the kit copies it into `startup/`.
    */
   customCaCert?: Uint8Array | undefined;
+  /** The DockerBuilder `requirements_file`, when the `builders:` block has one and it exists. */
+  dockerRequirements?: Uint8Array | undefined;
 }
 
 /** Options of {@link buildKitFromSignedZip}. */
@@ -31,6 +33,8 @@ export interface BuildKitFromSignedZipOptions {
 export interface VerifiedKit {
   /** The kit as a virtual tree: relative path -> bytes + mode (startup-kits.md §3). */
   kit: KitTree;
+  /** Files for the `prod_<NN>` folder beside the kit (DockerBuilder's), relative to it. */
+  prodFiles: Map<string, KitFile>;
   /** The verified signed zip: identity, connection, certificate, root and fingerprint. */
   approval: VerifiedApproval;
   /** The local facts the kit was built from (participant, builders, project). */
@@ -79,7 +83,7 @@ export async function buildKitFromSignedZip(
       message: `Invalid local participant definition: custom_ca_cert ${customCa}: file not provided`,
     });
   }
-  const plan = planKit({
+  const plan = planWithoutExternal({
     project: paired.project,
     name: approval.name,
     org: approval.org,
@@ -98,6 +102,7 @@ export async function buildKitFromSignedZip(
     ...(typeof customCa === "string" && customCa && local.customCaCert
       ? { customCaCert: local.customCaCert }
       : {}),
+    ...(local.dockerRequirements ? { dockerRequirements: local.dockerRequirements } : {}),
   });
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
@@ -117,5 +122,5 @@ export async function buildKitFromSignedZip(
     );
   }
   for (const warning of plan.warnings) warnings.push(warning.message);
-  return { kit: plan.tree, approval, paired, warnings };
+  return { kit: plan.tree, prodFiles: plan.prodFiles, approval, paired, warnings };
 }

@@ -93,6 +93,50 @@ describe("planPackage: cert init, request, approve and package in memory", () =>
     );
   });
 
+  /** The request folder with a builders block added to its site.yaml (and extra files). */
+  const withBuilders = (block: string, extra: [string, Uint8Array][] = []): RequestFolderInput => {
+    const folder = folderOf(site);
+    const files = new Map(folder.files);
+    files.set("site.yaml", utf8(`${fromUtf8(files.get("site.yaml") as Uint8Array)}builders:\n${block}`));
+    for (const [name, bytes] of extra) files.set(name, bytes);
+    return { label: folder.label, files };
+  };
+
+  test("plans DockerBuilder's files for prod_<NN>, requirements from the request folder", async () => {
+    const plan = await planPackage(
+      input({
+        requestFolder: withBuilders(
+          "- path: nvflare.lighter.impl.docker.DockerBuilder\n  args: {requirements_file: req.txt}\n",
+          [["req.txt", utf8("monai\n")]],
+        ),
+      }),
+      deps,
+    );
+    assert.deepEqual(
+      [...plan.prodFiles.keys()],
+      [".env", "compose.yaml", "nvflare_compose/Dockerfile", "nvflare_compose/requirements.txt"],
+    );
+    assert.equal(
+      fromUtf8(plan.prodFiles.get("nvflare_compose/requirements.txt")?.bytes as Uint8Array),
+      "monai\n",
+    );
+    assert.match(fromUtf8(plan.prodFiles.get("compose.yaml")?.bytes as Uint8Array), /^ {2}hospital-a:$/m);
+  });
+
+  test("refuses builders only NVFlare's Python can run, saying how to run them", async () => {
+    await assert.rejects(
+      planPackage(
+        input({ requestFolder: withBuilders("- path: nvflare.lighter.impl.aws.AWSBuilder\n") }),
+        deps,
+      ),
+      (error: unknown) =>
+        error instanceof FlareError &&
+        error.code === "LOCAL_SITE_INVALID" &&
+        error.message.includes("Can't load class nvflare.lighter.impl.aws.AWSBuilder") &&
+        /command line with a Python that can import nvflare/.test(error.hint),
+    );
+  });
+
   test("warns as package does when no fingerprint was given", async () => {
     const plan = await planPackage(input({ fingerprint: undefined }), deps);
     assert.deepEqual(plan.warnings, [

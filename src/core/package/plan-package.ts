@@ -5,8 +5,9 @@ import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
 import { dumpJson } from "../json/dump-json.ts";
 import { parseJson } from "../json/parse-json.ts";
-import { buildKit } from "../kit/build-kit.ts";
-import type { KitCertType, KitTree } from "../kit/types.ts";
+import { planWithoutExternal } from "../kit/build-kit.ts";
+import { resolveBuilders } from "../kit/builders.ts";
+import type { KitCertType, KitFile, KitTree } from "../kit/types.ts";
 import { checkLocalRequest, type PairedRequest } from "./check-local-request.ts";
 import { serverSecurityWarning } from "./consistency.ts";
 import { type VerifiedApproval, verifySignedZip } from "./verify-signed-zip.ts";
@@ -37,6 +38,11 @@ export interface PackagePlan {
   tree: KitTree;
   /** `<project>/prod_<NN>/<name>`: where `package` puts the kit under its workspace. */
   kitPath: string;
+  /**
+   * Files for the `prod_<NN>` folder itself (DockerBuilder's compose.yaml, .env,
+   * nvflare_compose/), relative to it; `package` adds each top-level entry only where none exists.
+   */
+  prodFiles: Map<string, KitFile>;
   /** `package`'s warning lines, in its order and words (fingerprint, connection security, connect_to). */
   warnings: string[];
   /** What `package` copies into the request folder once the kit is written (artifacts.md §10). */
@@ -83,7 +89,11 @@ export async function planPackage(input: PackageInput, deps: CoreDeps): Promise<
     deps,
   );
   const customCaCert = readCustomCa(paired.participant.custom_ca_cert, folder);
-  const tree = buildKit({
+  // Without a working directory, DockerBuilder's requirements_file is looked up in the folder.
+  const requirementsFile = resolveBuilders(paired.builders).docker?.requirementsFile;
+  const dockerRequirements =
+    requirementsFile === undefined ? undefined : folder.files.get(requirementsFile.replace(/^\.\//, ""));
+  const plan = planWithoutExternal({
     project: paired.project,
     name: approval.name,
     org: approval.org,
@@ -99,6 +109,7 @@ export async function planPackage(input: PackageInput, deps: CoreDeps): Promise<
     keyPem: folder.files.get(`${approval.name}.key`) as Uint8Array,
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
+    ...(dockerRequirements ? { dockerRequirements } : {}),
   });
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
@@ -117,11 +128,13 @@ export async function planPackage(input: PackageInput, deps: CoreDeps): Promise<
       `WARNING: connect_to.host '${connectTo.host}' in ${approval.name} may be invalid: it is not the approved server host '${approval.server.host}' named in the server certificate.`,
     );
   }
+  for (const warning of plan.warnings) warnings.push(warning.message);
   const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
   return {
     approval,
     paired,
-    tree,
+    tree: plan.tree,
+    prodFiles: plan.prodFiles,
     // validation.md §1: the kit lands under the project name truncated to 63 characters.
     kitPath: `${paired.project.slice(0, 63)}/prod_${approval.provisionVersion}/${approval.name}`,
     warnings,

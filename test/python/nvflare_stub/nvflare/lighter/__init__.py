@@ -1,0 +1,1 @@
+"""Stand-in for tests; not NVFlare (see test/python/nvflare_stub/README.md)."""
