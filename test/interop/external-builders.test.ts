@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { hostToken } from "../../src/node/writer-id.ts";
 import type { CliRun } from "../helpers/cli.ts";
 import { fixturePath, makeTempDir, REPO_ROOT } from "../helpers/fixtures.ts";
 import { dockerfileInstructions, referenceDockerfile, withheldFiles } from "../helpers/golden.ts";
@@ -173,8 +176,9 @@ describe("builders that need NVFlare, run through the requester's Python", () =>
 
   test("a staging folder left by a killed run is removed by the next one", () => {
     const project = join(copy.work, "default/workspace/hospital_federation");
-    // Our temp-name shape, with a pid no process has.
-    const stale = join(project, ".wip.tmp-2147483646-0123456789ab");
+    // Our temp-name shape: this host, a pid whose process has exited.
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const stale = join(project, `.wip.tmp-${hostToken(hostname())}-${deadPid}-4242-0123456789ab`);
     mkdirSync(join(stale, "wip", "site-b", "startup"), { recursive: true });
     const argv = defaultWith([{ path: "flare_test_builders.AddScript" }]);
     const result = run([...argv, "--force"]);
