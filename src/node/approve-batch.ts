@@ -151,6 +151,7 @@ async function planOne(options: ApproveCertOptions, env: NodeEnv): Promise<Batch
     provision_version: plan.ca.provisionVersion,
     signed_zip: signedZip,
     request_id: String(verified.request.request_id),
+    request_code: verified.requestCode,
     rootca_fingerprint_sha256: plan.ca.fingerprint,
   };
 }

@@ -23,6 +23,8 @@ export interface ApproveCertOptions {
   /** Leaf validity in days; default 1095. */
   validDays?: number;
   force?: boolean;
+  /** `--expect-code`: the request code read out by the participant (docs/security.md). */
+  expectedCode?: string | undefined;
   /**
    * Whether to warn about a `rootCA.key` that group or others can access (default true); a
    * batch warns once for all its zips instead.
@@ -195,6 +197,7 @@ export function readApprovalInputs(
     rootCaKey: maybeFile(join(caDir, "rootCA.key"), join(options.caDir, "rootCA.key")),
     profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
     validDays: options.validDays ?? 1095,
+    expectedCode: options.expectedCode,
   };
   return { zipPath, zipBytes: zipRead.bytes, inputs };
 }

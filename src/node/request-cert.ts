@@ -6,6 +6,7 @@ import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { parseYamlMapping } from "../core/inputs/structured.ts";
 import { parseParticipantDefinition } from "../core/participant/parse-participant.ts";
 import { buildRequest } from "../core/request/build-request.ts";
+import { REQUEST_CODE_FILE, requestCodeFile } from "../core/request/request-code.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { recoverAuditDirs, requestAuditPath, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
@@ -28,6 +29,10 @@ export interface RequestCertResult {
   requestDir: string;
   requestZip: string;
   requestId: string;
+  /** The request code to read to the Project Admin (docs/security.md "Request codes"). */
+  requestCode: string;
+  /** The file in the request folder that keeps the code. */
+  requestCodeFile: string;
   audit: string;
 }
 
@@ -75,7 +80,9 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
   // leaves the old request folder intact (artifacts.md §3).
   const keyDirWarning = worldWritableKeyDirWarning(dir, `${name}.key`);
   const replaced = options.force
-    ? [`${name}.key`, `${name}.csr`].filter((file) => pathKind(join(dir, file)) !== "missing")
+    ? [`${name}.key`, `${name}.csr`, REQUEST_CODE_FILE].filter(
+        (file) => pathKind(join(dir, file)) !== "missing",
+      )
     : [];
   commitFiles(
     dir,
@@ -89,6 +96,8 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
       { name: `${name}.csr`, bytes: utf8(bundle.csrPem), mode: 0o644 },
       { name: "site.yaml", bytes: utf8(bundle.localSiteYaml), mode: 0o644 },
       { name: "request.json", bytes: utf8(bundle.requestJson), mode: 0o600 },
+      // Not secret: the requester reads it out to the Project Admin.
+      { name: REQUEST_CODE_FILE, bytes: requestCodeFile(bundle.requestCode), mode: 0o644 },
       // Last: the zip's presence marks a complete request folder.
       { name: `${name}.request.zip`, bytes: bundle.requestZip, mode: 0o600 },
     ],
@@ -106,6 +115,7 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
     {
       schema_version: "1",
       request: bundle.request,
+      request_code: bundle.requestCode,
       request_dir: dir,
       request_zip_path: zipPath,
       private_key_path: keyPath,
@@ -129,6 +139,8 @@ export async function requestCert(options: RequestCertOptions, env: NodeEnv): Pr
     requestDir: dir,
     requestZip: zipPath,
     requestId: bundle.requestId,
+    requestCode: bundle.requestCode,
+    requestCodeFile: join(dir, REQUEST_CODE_FILE),
     audit,
   };
 }

@@ -1,8 +1,17 @@
 import { FlareError, invalidArgs } from "../../core/errors/flare-error.ts";
+import { normalizeRequestCode } from "../../core/request/request-code-text.ts";
 import type { ApproveBatchResult, BatchEntry, BatchInputs, BatchRecord } from "../../node/approve-batch.ts";
 import { type CommandContext, type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
 import { printable, type Reporter } from "../output.ts";
+
+/** `--expect-code`: 16 base32 characters in any case, with or without spaces and dashes. */
+function requestCodeArg(raw: string): string {
+  const code = normalizeRequestCode(raw);
+  if (code === undefined)
+    throw new Error(`not a request code (16 base32 characters, XXXX-XXXX-XXXX-XXXX): '${raw}'`);
+  return code;
+}
 
 /** The one text line of a batch record: what happened to the zip, or what would. */
 export function batchLine(record: BatchRecord, shown: string): string {
@@ -16,7 +25,8 @@ export function batchLine(record: BatchRecord, shown: string): string {
   const sans = (record.sans as readonly string[]).map(text).join(", ");
   return (
     `would approve  ${text(shown)} -> ${text(record.signed_zip)}: ${who}, SANs ${sans}, ` +
-    `valid ${text(record.not_before)} to ${text(record.valid_until)} (${text(record.valid_days)} days)`
+    `valid ${text(record.not_before)} to ${text(record.valid_until)} (${text(record.valid_days)} days), ` +
+    `request code ${text(record.request_code)}`
   );
 }
 
@@ -56,6 +66,7 @@ async function runBatch(
       validDays: options.validDays as number,
       force: options.force === true,
       dryRun: options.dryRun === true,
+      expectedCode: options.expectCode as string | undefined,
     },
     nodeEnv(cwd, env, (line) => reporter.note(line)),
     (record, entry) => {
@@ -140,6 +151,15 @@ export const certApprove: CommandSpec = {
     },
     { name: "--force", key: "force", type: "boolean", description: "overwrite an existing signed zip" },
     {
+      name: "--expect-code",
+      key: "expectCode",
+      type: "string",
+      metavar: "CODE",
+      parse: requestCodeArg,
+      description:
+        "the request code the participant read to you over a trusted channel; a zip with another code is refused (REQUEST_CODE_MISMATCH) and nothing is written. Case, spaces and dashes are ignored",
+    },
+    {
       name: "--dry-run",
       key: "dryRun",
       type: "boolean",
@@ -152,10 +172,16 @@ export const certApprove: CommandSpec = {
     "nvflare cert approve inbox/site-9.request.zip -c ./ca --profile project_profile.yaml --out outbox/site-9.signed.zip",
     "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --dry-run",
     "nvflare cert approve a.request.zip b.request.zip -c ./ca --profile project_profile.yaml",
+    "nvflare cert approve inbox/hospital-a.request.zip -c ./ca --profile project_profile.yaml --expect-code XYD6-J6XT-EBM1-18WQ",
   ],
   async run(options, { reporter, cwd, env }) {
     const { expandRequestZips } = await import("../../node/approve-batch.ts");
     const batch = expandRequestZips(options.requestZip as string[], cwd);
+    if (options.expectCode !== undefined && (batch.fromFolder || batch.entries.length > 1)) {
+      throw invalidArgs(
+        "--expect-code names the code of one request zip; for several, list each participant's code in a --roster file",
+      );
+    }
     if (options.dryRun === true || batch.fromFolder || batch.entries.length > 1) {
       await runBatch(options, batch, reporter, cwd, env);
       return;
@@ -169,6 +195,7 @@ export const certApprove: CommandSpec = {
         out: options.out as string | undefined,
         validDays: options.validDays as number,
         force: options.force === true,
+        expectedCode: options.expectCode as string | undefined,
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );

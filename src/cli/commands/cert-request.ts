@@ -50,8 +50,9 @@ export const certRequest: CommandSpec = {
       project: result.project,
       request_zip: result.requestZip,
       request_id: result.requestId,
+      request_code: result.requestCode,
       audit: result.audit,
-      next_step: `Send ${result.name}.request.zip to your Project Admin.`,
+      next_step: `Send ${result.name}.request.zip to your Project Admin, then read the request code ${result.requestCode} to them over a channel they trust (a phone or video call, not the message that carries the zip); they approve only a zip with this code. It is kept in ${result.requestCodeFile}.`,
     });
   },
 };

@@ -26,6 +26,7 @@ import {
   sanitizeSiteDocument,
 } from "../participant/site-yaml.ts";
 import { type ProjectProfile, parseProjectProfile } from "../profile/parse-profile.ts";
+import { normalizeRequestCode, requestCode, sameRequestCode } from "../request/request-code.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
@@ -62,6 +63,11 @@ export interface ApprovalInputs {
   profile: MaybeFile;
   /** Leaf validity in days (default 1095 at the CLI). */
   validDays: number;
+  /**
+   * The request code the participant read out (`--expect-code`), any spelling; a different
+   * code refuses the request (`REQUEST_CODE_MISMATCH`) before the CA is even loaded.
+   */
+  expectedCode?: string | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -75,10 +81,14 @@ export interface VerifiedRequest {
   certType: string;
   certRole: string | null;
   siteDocument: Record<string, unknown>;
+  /** The site.yaml member as in the zip (the request code covers these bytes). */
+  siteYamlBytes: Uint8Array;
   csrPem: Uint8Array;
   spkiDer: Uint8Array;
   csrSha256: string;
   publicKeySha256: string;
+  /** The request code (docs/security.md "Request codes"), `XXXX-XXXX-XXXX-XXXX`. */
+  requestCode: string;
 }
 
 /** The approval: the signed zip and everything the audit record and the CLI report need. */
@@ -337,10 +347,22 @@ export async function verifyRequestZip(zipBytes: Uint8Array, deps: CoreDeps): Pr
     certType: s.certType!,
     certRole: s.certRole!,
     siteDocument: s.siteDocument!,
+    siteYamlBytes: s.siteBytes!,
     csrPem: s.csrPem!,
     spkiDer: s.csr!.spkiDer,
     csrSha256: s.csrSha256!,
     publicKeySha256: s.publicKeySha256!,
+    requestCode: await requestCode(
+      {
+        project: s.project!,
+        name: s.name!,
+        org: s.org!,
+        certType: s.certType!,
+        spkiDer: s.csr!.spkiDer,
+        siteYaml: s.siteBytes!,
+      },
+      deps,
+    ),
   };
 }
 
@@ -510,6 +532,7 @@ export interface ApprovalPlan {
  */
 export async function planApproval(inputs: ApprovalInputs, deps: CoreDeps): Promise<ApprovalPlan> {
   const verified = await verifyRequestZip(inputs.requestZip, deps);
+  if (inputs.expectedCode !== undefined) checkRequestCode(verified, inputs.expectedCode);
   const ca = await loadCa(inputs, verified.project, deps);
   const profile = loadProfile(inputs.profile, verified.project);
   if (verified.certType === "server" && verified.name !== profile.server.host) {
@@ -645,6 +668,24 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     caMetadata: ca.metadata,
     hashes,
   };
+}
+
+/**
+ * `--expect-code`: the code the participant read out must be this zip's (case, spaces and
+ * dashes ignored). A code that is not 16 base32 characters is refused as a typo.
+ */
+export function checkRequestCode(verified: VerifiedRequest, expected: string): void {
+  if (normalizeRequestCode(expected) === undefined) {
+    throw invalidArgs(
+      `the expected request code '${expected}' is not 16 base32 characters (XXXX-XXXX-XXXX-XXXX)`,
+      "Type the code exactly as the participant read it; case, spaces and dashes do not matter.",
+    );
+  }
+  if (!sameRequestCode(verified.requestCode, expected)) {
+    throw new FlareError("REQUEST_CODE_MISMATCH", {
+      message: `The request code of ${verified.name}'s request zip is ${verified.requestCode}, not ${normalizeRequestCode(expected)}: nothing was signed.`,
+    });
+  }
 }
 
 function signingFailed(reason: string): FlareError {

@@ -215,6 +215,11 @@ export const ERROR_CODES = {
     message: "Some request zips could not be approved.",
     hint: "Fix or remove the failed request zips and approve them again; the others were processed.",
   },
+  REQUEST_CODE_MISMATCH: {
+    exit: 4,
+    message: "The request code does not match the request zip.",
+    hint: "Do not approve: this zip is not the one the participant made (or the code was misheard). Ask the participant to read the code from their request folder again, or to send a new request.",
+  },
   UI_NOT_BUILT: {
     exit: 1,
     message: "The web app is not built.",
