@@ -7,6 +7,8 @@ import {
 } from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
+import { parseYamlMapping } from "../core/inputs/structured.ts";
+import { parseRoster, type Roster } from "../core/roster/roster.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
@@ -25,6 +27,10 @@ export interface ApproveCertOptions {
   force?: boolean;
   /** `--expect-code`: the request code read out by the participant (docs/security.md). */
   expectedCode?: string | undefined;
+  /** `--roster`: the expected-participants file (docs/security.md "Roster"). */
+  roster?: string | undefined;
+  /** The roster already read and parsed (a batch reads it once); wins over `roster`. */
+  loadedRoster?: Roster | undefined;
   /**
    * Whether to warn about a `rootCA.key` that group or others can access (default true); a
    * batch warns once for all its zips instead.
@@ -198,8 +204,23 @@ export function readApprovalInputs(
     profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
     validDays: options.validDays ?? 1095,
     expectedCode: options.expectedCode,
+    roster:
+      options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined),
   };
   return { zipPath, zipBytes: zipRead.bytes, inputs };
+}
+
+/**
+ * Reads and parses `--roster` (docs/security.md "Roster"): `INVALID_ARGS` when the file is
+ * missing or not a YAML mapping, `ROSTER_INVALID` naming the field otherwise.
+ */
+export function readRoster(path: string, env: NodeEnv): Roster {
+  const read = tryReadFile(resolve(env.cwd, path));
+  if (!read.ok) {
+    if (read.reason === "missing") throw invalidArgs(`roster file not found: ${path}`);
+    throw invalidArgs(`cannot read roster ${path}: ${read.detail}`);
+  }
+  return parseRoster(parseYamlMapping(read.bytes, path), path);
 }
 
 /** The signed zip's path: `--out`, else `<dir of the request zip>/<name>.signed.zip` (cli.md §2). */

@@ -1,5 +1,6 @@
 import { FlareError, invalidArgs } from "../../core/errors/flare-error.ts";
 import { normalizeRequestCode } from "../../core/request/request-code-text.ts";
+import type { RosterEntry } from "../../core/roster/roster.ts";
 import type { ApproveBatchResult, BatchEntry, BatchInputs, BatchRecord } from "../../node/approve-batch.ts";
 import { type CommandContext, type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
@@ -30,7 +31,20 @@ export function batchLine(record: BatchRecord, shown: string): string {
   );
 }
 
+/** A roster participant no zip of the batch is for. */
+function missingLine(entry: RosterEntry): string {
+  const kind = entry.role ? `${entry.type} ${entry.role}` : entry.type;
+  return `not received   ${printable(entry.name)}: ${printable(kind)} (O=${printable(entry.org)}), no request zip in this batch`;
+}
+
 function batchSummary(result: ApproveBatchResult): string {
+  const missing = result.rosterMissing?.length
+    ? `; ${result.rosterMissing.length} on the roster sent no request`
+    : "";
+  return batchCounts(result) + missing;
+}
+
+function batchCounts(result: ApproveBatchResult): string {
   const total = result.results.length;
   if (result.dryRun) {
     return `dry run: ${result.succeeded} of ${total} request zips would be approved, ${result.failed} would fail; nothing was written`;
@@ -67,6 +81,7 @@ async function runBatch(
       force: options.force === true,
       dryRun: options.dryRun === true,
       expectedCode: options.expectCode as string | undefined,
+      roster: options.roster as string | undefined,
     },
     nodeEnv(cwd, env, (line) => reporter.note(line)),
     (record, entry) => {
@@ -79,7 +94,18 @@ async function runBatch(
     [result.dryRun ? "would_approve" : "approved"]: result.succeeded,
     failed: result.failed,
     results: result.results,
+    ...(result.rosterMissing
+      ? {
+          roster_missing: result.rosterMissing.map((e) => ({
+            name: e.name,
+            type: e.type,
+            org: e.org,
+            role: e.role,
+          })),
+        }
+      : {}),
   };
+  if (text) for (const entry of result.rosterMissing ?? []) reporter.raw(`${missingLine(entry)}\n`);
   if (result.failed === 0) {
     reporter.document(data, `${batchSummary(result)}\n`);
     return;
@@ -160,6 +186,14 @@ export const certApprove: CommandSpec = {
         "the request code the participant read to you over a trusted channel; a zip with another code is refused (REQUEST_CODE_MISMATCH) and nothing is written. Case, spaces and dashes are ignored",
     },
     {
+      name: "--roster",
+      key: "roster",
+      type: "path",
+      metavar: "ROSTER",
+      description:
+        "YAML list of the participants you expect (name, type, org, role, optional request_code); a request not on it, differing from it, or with another code is refused and not signed. A batch also lists who on the roster sent no request",
+    },
+    {
       name: "--dry-run",
       key: "dryRun",
       type: "boolean",
@@ -173,6 +207,7 @@ export const certApprove: CommandSpec = {
     "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --dry-run",
     "nvflare cert approve a.request.zip b.request.zip -c ./ca --profile project_profile.yaml",
     "nvflare cert approve inbox/hospital-a.request.zip -c ./ca --profile project_profile.yaml --expect-code XYD6-J6XT-EBM1-18WQ",
+    "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --roster roster.yaml --dry-run",
   ],
   async run(options, { reporter, cwd, env }) {
     const { expandRequestZips } = await import("../../node/approve-batch.ts");
@@ -196,6 +231,7 @@ export const certApprove: CommandSpec = {
         validDays: options.validDays as number,
         force: options.force === true,
         expectedCode: options.expectCode as string | undefined,
+        roster: options.roster as string | undefined,
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );

@@ -27,6 +27,7 @@ import {
 } from "../participant/site-yaml.ts";
 import { type ProjectProfile, parseProjectProfile } from "../profile/parse-profile.ts";
 import { normalizeRequestCode, requestCode, sameRequestCode } from "../request/request-code.ts";
+import { checkAgainstRoster, type Roster } from "../roster/roster.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
@@ -68,6 +69,8 @@ export interface ApprovalInputs {
    * code refuses the request (`REQUEST_CODE_MISMATCH`) before the CA is even loaded.
    */
   expectedCode?: string | undefined;
+  /** The expected participants (`--roster`): a request not on it, or differing, is refused. */
+  roster?: Roster | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -533,6 +536,7 @@ export interface ApprovalPlan {
 export async function planApproval(inputs: ApprovalInputs, deps: CoreDeps): Promise<ApprovalPlan> {
   const verified = await verifyRequestZip(inputs.requestZip, deps);
   if (inputs.expectedCode !== undefined) checkRequestCode(verified, inputs.expectedCode);
+  if (inputs.roster) checkAgainstRoster(inputs.roster, verified);
   const ca = await loadCa(inputs, verified.project, deps);
   const profile = loadProfile(inputs.profile, verified.project);
   if (verified.certType === "server" && verified.name !== profile.server.host) {

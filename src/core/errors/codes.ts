@@ -220,6 +220,26 @@ export const ERROR_CODES = {
     message: "The request code does not match the request zip.",
     hint: "Do not approve: this zip is not the one the participant made (or the code was misheard). Ask the participant to read the code from their request folder again, or to send a new request.",
   },
+  ROSTER_INVALID: {
+    exit: 4,
+    message: "Invalid roster.",
+    hint: "Fix the field named above; a roster lists participants with name, type (server, client, admin), org, role (admins only) and optionally request_code.",
+  },
+  ROSTER_NOT_LISTED: {
+    exit: 4,
+    message: "The participant is not on the roster.",
+    hint: "Do not approve a request you did not expect. If the participant is genuine, add it to the roster (with its request code, read out by the participant) and approve again.",
+  },
+  ROSTER_MISMATCH: {
+    exit: 4,
+    message: "The request differs from the roster.",
+    hint: "Do not approve: the request asks for something other than what you expected. Ask the participant for a new request, or correct the roster if it is wrong.",
+  },
+  ROSTER_DUPLICATE_REQUEST: {
+    exit: 4,
+    message: "Several request zips are for the same participant.",
+    hint: "At most one of them is genuine: list the participant's request code in the roster (read out by the participant) so that only the genuine zip is approved, or remove the others.",
+  },
   UI_NOT_BUILT: {
     exit: 1,
     message: "The web app is not built.",
