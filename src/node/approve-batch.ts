@@ -10,6 +10,7 @@ import {
   type ApproveCertOptions,
   approvalRecord,
   approveCert,
+  caKeyUnlockerFor,
   checkSignedZipTarget,
   readApprovalInputs,
   readRoster,
@@ -108,6 +109,8 @@ export async function approveBatch(
   // One warning for the whole batch, before the first record (docs/security.md "Keys").
   const keyWarning = caKeyModeWarning(join(resolve(env.cwd, options.caDir), "rootCA.key"));
   if (keyWarning) env.note(keyWarning);
+  // One prompt and one decryption of an encrypted rootCA.key for the whole batch.
+  const unlockCaKey = options.unlockCaKey ?? caKeyUnlockerFor(options, env);
   const roster =
     options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined);
   // Who each zip is for, read before anything is signed: with a roster, two zips for one
@@ -130,6 +133,7 @@ export async function approveBatch(
       requestZip: entry.path,
       warnKeyMode: false,
       loadedRoster: roster,
+      unlockCaKey,
     };
     let record: BatchRecord;
     try {

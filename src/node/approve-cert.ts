@@ -12,6 +12,7 @@ import { parseRoster, type Roster } from "../core/roster/roster.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyUnlocker, type PassphraseSource } from "./passphrase.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -31,6 +32,10 @@ export interface ApproveCertOptions {
   roster?: string | undefined;
   /** The roster already read and parsed (a batch reads it once); wins over `roster`. */
   loadedRoster?: Roster | undefined;
+  /** Where the passphrase of an encrypted `rootCA.key` comes from (asked only if it is encrypted). */
+  passphrase?: PassphraseSource | undefined;
+  /** An unlock hook shared by a batch (one prompt, one decryption); wins over `passphrase`. */
+  unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
   /**
    * Whether to warn about a `rootCA.key` that group or others can access (default true); a
    * batch warns once for all its zips instead.
@@ -206,6 +211,7 @@ export function readApprovalInputs(
     expectedCode: options.expectedCode,
     roster:
       options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined),
+    unlockCaKey: options.unlockCaKey ?? caKeyUnlockerFor(options, env),
   };
   return { zipPath, zipBytes: zipRead.bytes, inputs };
 }
@@ -221,6 +227,16 @@ export function readRoster(path: string, env: NodeEnv): Roster {
     throw invalidArgs(`cannot read roster ${path}: ${read.detail}`);
   }
   return parseRoster(parseYamlMapping(read.bytes, path), path);
+}
+
+/** The unlock hook for `options.passphrase`, or undefined (an encrypted key then fails). */
+export function caKeyUnlockerFor(
+  options: Pick<ApproveCertOptions, "passphrase" | "caDir">,
+  env: NodeEnv,
+): ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined {
+  return options.passphrase
+    ? caKeyUnlocker(options.passphrase, join(options.caDir, "rootCA.key"), env.deps)
+    : undefined;
 }
 
 /** The signed zip's path: `--out`, else `<dir of the request zip>/<name>.signed.zip` (cli.md §2). */

@@ -5,6 +5,7 @@ import type { ApproveBatchResult, BatchEntry, BatchInputs, BatchRecord } from ".
 import { type CommandContext, type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
 import { printable, type Reporter } from "../output.ts";
+import { PASSPHRASE_ARGS, passphraseFrom } from "../passphrase-args.ts";
 
 /** `--expect-code`: 16 base32 characters in any case, with or without spaces and dashes. */
 function requestCodeArg(raw: string): string {
@@ -82,6 +83,7 @@ async function runBatch(
       dryRun: options.dryRun === true,
       expectedCode: options.expectCode as string | undefined,
       roster: options.roster as string | undefined,
+      passphrase: await passphraseFrom(options, { cwd, env }),
     },
     nodeEnv(cwd, env, (line) => reporter.note(line)),
     (record, entry) => {
@@ -193,6 +195,7 @@ export const certApprove: CommandSpec = {
       description:
         "YAML list of the participants you expect (name, type, org, role, optional request_code); a request not on it, differing from it, or with another code is refused and not signed. A batch also lists who on the roster sent no request",
     },
+    ...PASSPHRASE_ARGS,
     {
       name: "--dry-run",
       key: "dryRun",
@@ -232,6 +235,7 @@ export const certApprove: CommandSpec = {
         force: options.force === true,
         expectedCode: options.expectCode as string | undefined,
         roster: options.roster as string | undefined,
+        passphrase: await passphraseFrom(options, { cwd, env }),
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );

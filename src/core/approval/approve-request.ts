@@ -30,6 +30,7 @@ import { normalizeRequestCode, requestCode, sameRequestCode } from "../request/r
 import { checkAgainstRoster, type Roster } from "../roster/roster.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
+import { decryptPrivateKey, isEncryptedKeyPem, WrongPassphraseError } from "../x509/encrypted-key.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
 import {
   issueLeafCertificate,
@@ -38,7 +39,7 @@ import {
   signingCaProblem,
 } from "../x509/issue.ts";
 import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
-import { type LoadedPrivateKey, parsePrivateKeyPem } from "../x509/keys.ts";
+import { type LoadedPrivateKey, loadPkcs8, parsePrivateKeyPem } from "../x509/keys.ts";
 import { signPss } from "../x509/pss.ts";
 import { randomSerial } from "../x509/serial.ts";
 import { parseSoleCertificate } from "../x509/sole-certificate.ts";
@@ -71,6 +72,12 @@ export interface ApprovalInputs {
   expectedCode?: string | undefined;
   /** The expected participants (`--roster`): a request not on it, or differing, is refused. */
   roster?: Roster | undefined;
+  /**
+   * Opens an encrypted `rootCA.key` (the `ENCRYPTED PRIVATE KEY` PEM) and returns its DER
+   * PKCS#8; the host asks for the passphrase and may cache the result for a batch (see
+   * {@link unlockCaKeyPem}). Without it an encrypted key is `PASSPHRASE_REQUIRED`.
+   */
+  unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -469,19 +476,30 @@ export async function loadCa(
 
 /**
  * Loads `rootCA.key` and checks that it is the key of `root` (validation.md §4.3 row 30):
- * `CA_NOT_FOUND` when absent, `CA_LOAD_FAILED` when unreadable, encrypted or not the root's key.
+ * `CA_NOT_FOUND` when absent, `CA_LOAD_FAILED` when unreadable or not the root's key. An
+ * encrypted key is opened with `inputs.unlockCaKey` (`PASSPHRASE_REQUIRED` without it).
  */
 export async function loadCaKey(
-  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey">,
+  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey" | "unlockCaKey">,
   root: ParsedCertificate,
   deps: CoreDeps,
 ): Promise<LoadedPrivateKey> {
-  if (!inputs.rootCaKey.bytes)
-    throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
+  const bytes = inputs.rootCaKey.bytes;
+  if (!bytes) throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
   let caKey: LoadedPrivateKey;
   try {
-    caKey = await parsePrivateKeyPem(inputs.rootCaKey.bytes, deps);
+    if (isEncryptedKeyPem(bytes)) {
+      if (!inputs.unlockCaKey) {
+        throw new FlareError("PASSPHRASE_REQUIRED", {
+          message: `The root CA key ${inputs.rootCaKey.path} is encrypted and no passphrase was given.`,
+        });
+      }
+      caKey = await loadPkcs8(await inputs.unlockCaKey(bytes), deps);
+    } else {
+      caKey = await parsePrivateKeyPem(bytes, deps);
+    }
   } catch (error) {
+    if (error instanceof FlareError) throw error;
     throw new FlareError("CA_LOAD_FAILED", {
       message: `Failed to load root CA material from ${inputs.caDir}.`,
       detail: String(error instanceof Error ? error.message : error),
@@ -504,6 +522,33 @@ export async function loadCaKey(
     });
   }
   return caKey;
+}
+
+/**
+ * Decrypts an encrypted `rootCA.key` with `passphrase` (the host's {@link ApprovalInputs}
+ * `unlockCaKey` calls this): `CA_KEY_LOCKED` for a wrong passphrase, `CA_LOAD_FAILED` for a
+ * key in a form we do not read. Returns the DER PKCS#8.
+ */
+export async function unlockCaKeyPem(
+  pem: Uint8Array,
+  passphrase: string,
+  keyPath: string,
+  deps: Pick<CoreDeps, "crypto">,
+): Promise<Uint8Array> {
+  try {
+    return await decryptPrivateKey(pem, passphrase, deps);
+  } catch (error) {
+    if (error instanceof WrongPassphraseError) {
+      throw new FlareError("CA_KEY_LOCKED", {
+        message: `The passphrase does not unlock the root CA key ${keyPath}.`,
+      });
+    }
+    throw new FlareError("CA_LOAD_FAILED", {
+      message: `Failed to load the root CA key ${keyPath}.`,
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
 }
 
 function loadProfile(file: MaybeFile, project: string): ProjectProfile {

@@ -215,6 +215,16 @@ export const ERROR_CODES = {
     message: "Some request zips could not be approved.",
     hint: "Fix or remove the failed request zips and approve them again; the others were processed.",
   },
+  CA_KEY_LOCKED: {
+    exit: 4,
+    message: "The passphrase does not unlock the root CA key.",
+    hint: "Nothing was signed. Check the passphrase (a --passphrase-file's first line, or the variable --passphrase-env names); if it is lost, the key cannot be recovered and a new CA is needed ('nvflare cert init' in a fresh directory).",
+  },
+  PASSPHRASE_REQUIRED: {
+    exit: 4,
+    message: "A passphrase is needed and none could be read.",
+    hint: "Run the command in a terminal to be asked for it (nothing is echoed), or pass --passphrase-file FILE (first line) or --passphrase-env NAME (an environment variable). It is never taken from the command line.",
+  },
   REQUEST_CODE_MISMATCH: {
     exit: 4,
     message: "The request code does not match the request zip.",

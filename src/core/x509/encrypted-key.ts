@@ -143,8 +143,8 @@ export async function encryptPrivateKey(
 }
 
 function children(der: Uint8Array, tlv: Tlv | undefined, what: string): Tlv[] {
-  if (!tlv || tlv.tag !== 0x30) throw new KeyLoadError(`malformed encrypted private key: ${what}`);
-  return tlvChildren(der, tlv);
+  if (tlv?.tag !== 0x30) throw new KeyLoadError(`malformed encrypted private key: ${what}`);
+  return tlvChildren(der, tlv!);
 }
 
 /**
