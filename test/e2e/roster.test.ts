@@ -170,7 +170,7 @@ describe("cert approve --roster: only the expected participants, as expected", (
     copyFileSync(join(work, "server-again", `${SERVER}.request.zip`), join(work, "twins", "b.request.zip"));
     const run = approve("twins", "--roster", "roster.yaml");
     assert.equal(run.code, 4);
-    const results = (run.json?.data as { results: Record_[] }).results;
+    const results = (run.json?.data as { results: Record_[] } | undefined)?.results ?? [];
     assert.deepEqual(
       results.map((r) => r.error_code),
       ["ROSTER_DUPLICATE_REQUEST", "ROSTER_DUPLICATE_REQUEST"],
