@@ -8,6 +8,7 @@ import { parseJson } from "../core/json/parse-json.ts";
 import { buildKit } from "../core/kit/build-kit.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
+import { planKitUpdate } from "../core/package/plan-update.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
 import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
@@ -28,6 +29,11 @@ export interface PackageOptions {
   /** Expected root CA fingerprint, any accepted spelling (certificates.md §7). */
   fingerprint?: string | undefined;
   force?: boolean;
+  /**
+   * Renew an existing kit in place (docs/security.md "Renewal"): replace `startup/` as a whole,
+   * keep `local/` and `transfer/`; refused unless the kit is the same participant and root.
+   */
+  update?: boolean;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -44,6 +50,8 @@ export interface PackageResult {
   fingerprint: string;
   prodDir: string;
   requestDir: string;
+  /** With `update`: the serial and expiry of the certificate that was replaced. */
+  replaced?: { serial: string; validUntil: Date };
 }
 
 /**
@@ -192,28 +200,70 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   const outputDir = join(prodDir, approval.name);
   const exists = () =>
     new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
-  if (existsSync(outputDir) && !options.force) throw exists();
+  if (existsSync(outputDir) && !options.force && !options.update) throw exists();
   // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
   // state folder and the request-folder copies are written once the kit is in place, and if
   // they fail the kit is taken back out, so a failed package writes nothing.
   const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
-  writeTreeAtomic(outputDir, tree, {
-    replace: options.force === true,
-    exists,
-    afterPlaced: () => {
-      const made = makeDirs(join(projectDir, "state"), 0o755);
-      try {
-        commitFiles(requestDir, [
-          { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
-          { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
-          { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
-        ]);
-      } catch (error) {
-        removeDirs(made);
-        throw error;
-      }
-    },
-  });
+  const copyIntoRequestDir = () => {
+    const made = makeDirs(join(projectDir, "state"), 0o755);
+    try {
+      commitFiles(requestDir, [
+        { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
+        { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
+        { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
+      ]);
+    } catch (error) {
+      removeDirs(made);
+      throw error;
+    }
+  };
+  let replaced: PackageResult["replaced"];
+  if (options.update) {
+    if (!isDirectory(outputDir)) {
+      throw new FlareError("KIT_NOT_FOUND", {
+        message: `No startup kit to update at ${outputDir}.`,
+        hint: "Run 'nvflare package' without --update to create the kit.",
+      });
+    }
+    recoverStale(outputDir);
+    const read = (path: string) => {
+      const file = tryReadFile(join(outputDir, path));
+      return file.ok ? file.bytes : undefined;
+    };
+    const certFile = ["startup/server.crt", "startup/client.crt"].find((f) => read(f) !== undefined);
+    const update = await planKitUpdate(
+      tree,
+      {
+        path: outputDir,
+        certificate: certFile ? { file: certFile, bytes: read(certFile) as Uint8Array } : undefined,
+        rootCa: read("startup/rootCA.pem"),
+      },
+      approval,
+      env.deps,
+    );
+    replaced = { serial: update.replacedSerial, validUntil: update.replacedValidUntil };
+    // startup/ is swapped in one rename; local/ and transfer/ are never opened for writing.
+    writeTreeAtomic(join(outputDir, "startup"), update.startup, {
+      replace: true,
+      exists,
+      afterPlaced: () => {
+        if (update.topFiles.size > 0) {
+          commitFiles(
+            outputDir,
+            [...update.topFiles].map(([name, file]) => ({ name, bytes: file.bytes, mode: file.mode })),
+          );
+        }
+        copyIntoRequestDir();
+      },
+    });
+  } else {
+    writeTreeAtomic(outputDir, tree, {
+      replace: options.force === true,
+      exists,
+      afterPlaced: copyIntoRequestDir,
+    });
+  }
   env.note(`INFO: Generated results can be found under ${prodDir}. `);
 
   const isServer = approval.certType === "server";
@@ -231,6 +281,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     fingerprint: approval.fingerprint,
     prodDir,
     requestDir,
+    ...(replaced ? { replaced } : {}),
   };
 }
 

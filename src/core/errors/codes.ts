@@ -250,6 +250,11 @@ export const ERROR_CODES = {
     message: "Several request zips are for the same participant.",
     hint: "At most one of them is genuine: list the participant's request code in the roster (read out by the participant) so that only the genuine zip is approved, or remove the others.",
   },
+  KIT_UPDATE_MISMATCH: {
+    exit: 4,
+    message: "The signed zip is not for this startup kit.",
+    hint: "package --update only renews a kit of the same participant, project and root CA; package the signed zip without --update into its own kit (or use the signed zip made for this kit).",
+  },
   UI_NOT_BUILT: {
     exit: 1,
     message: "The web app is not built.",
