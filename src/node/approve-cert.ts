@@ -11,6 +11,7 @@ import { parseYamlMapping } from "../core/inputs/structured.ts";
 import { parseRoster, type Roster } from "../core/roster/roster.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
+import { type EarlierApproval, findEarlierApproval } from "./earlier-approvals.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { caKeyUnlocker, type PassphraseSource } from "./passphrase.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
@@ -58,10 +59,16 @@ export interface ApproveCertResult {
   fingerprint: string;
   audit: string;
   approval: Approval;
+  /** The certificate of the same participant this CA issued before, when it knows one (renewal). */
+  renews: EarlierApproval | undefined;
 }
 
 /** The `cert approve` result as cli.md §3 orders its keys (without `next_step`). */
 export function approvalRecord(result: ApproveCertResult): Record<string, string | null> {
+  // A renewal says which certificate it renews; otherwise the keys are exactly the reference's.
+  const renews: Record<string, string> = result.renews
+    ? { renews_serial: result.renews.serial, renews_valid_until: result.renews.validUntil }
+    : {};
   return {
     name: result.name,
     project: result.project,
@@ -75,6 +82,7 @@ export function approvalRecord(result: ApproveCertResult): Record<string, string
     request_id: result.requestId,
     rootca_fingerprint_sha256: result.fingerprint,
     audit: result.audit,
+    ...renews,
   };
 }
 
@@ -127,6 +135,13 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   );
 
   const requestId = String(verified.request.request_id);
+  // Looked up before this approval's own record exists.
+  const renews = findEarlierApproval(env.home, {
+    name: verified.name,
+    project: verified.project,
+    fingerprint: approval.fingerprint,
+    requestId,
+  });
   const deps = env.deps;
   const audit = writeAuditRecord(
     approvalAuditPath(env.home, requestId),
@@ -179,6 +194,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     fingerprint: approval.fingerprint,
     audit,
     approval,
+    renews,
   };
 }
 
