@@ -96,9 +96,8 @@ export async function inspectKitSet(
           }
         }
         if (soon.length > 0)
-          throw new CheckFailure(
-            `expiring within ${EXPIRY_WARNING_DAYS} days: ${soon.join("; ")}; renew each with 'nvflare cert request --force', approval, then 'nvflare package <name>.signed.zip --update' (keeps local/), or a new CA for an expiring root`,
-          );
+          // Each kit's own report says what to run (its `renewal` fact).
+          throw new CheckFailure(`expiring within ${EXPIRY_WARNING_DAYS} days: ${soon.join("; ")}`);
       },
     },
   ];
