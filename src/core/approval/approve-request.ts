@@ -492,6 +492,7 @@ export async function loadCaKey(
       if (!inputs.unlockCaKey) {
         throw new FlareError("PASSPHRASE_REQUIRED", {
           message: `The root CA key ${inputs.rootCaKey.path} is encrypted and no passphrase was given.`,
+          hint: "Give its passphrase: 'nvflare cert approve' asks on the terminal or reads --passphrase-file / --passphrase-env; the web app has a passphrase field.",
         });
       }
       caKey = await loadPkcs8(await inputs.unlockCaKey(bytes), deps);
