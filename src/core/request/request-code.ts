@@ -1,11 +1,11 @@
 import { readRequestZipMembers } from "../approval/read-zip-members.ts";
-import { fromUtf8, toArrayBuffer, utf8 } from "../bytes/encoding.ts";
+import { toArrayBuffer, utf8 } from "../bytes/encoding.ts";
 import type { CoreDeps } from "../deps.ts";
 import { invalidArgs } from "../errors/flare-error.ts";
 import { parseJsonObject } from "../inputs/structured.ts";
 import { parseCsr } from "../x509/csr.ts";
 import { concatBytes } from "../x509/der.ts";
-import { base32Crockford, normalizeRequestCode, REQUEST_CODE_BITS } from "./request-code-text.ts";
+import { base32Crockford, REQUEST_CODE_BITS } from "./request-code-text.ts";
 
 export {
   base32Crockford,
@@ -108,15 +108,6 @@ export async function requestCodeOfZip(
 /** The small file `cert request` leaves in the request folder: the code and what to do with it. */
 export function requestCodeFile(code: string): Uint8Array {
   return utf8(`${code}\n`);
-}
-
-/** The code in a request folder's `request-code.txt`, or undefined when it holds none. */
-export function readRequestCodeFile(bytes: Uint8Array): string | undefined {
-  try {
-    return normalizeRequestCode(fromUtf8(bytes).trim());
-  } catch {
-    return undefined;
-  }
 }
 
 /** The request folder's file holding the code. */
