@@ -13,8 +13,10 @@ export {
   expandRequestZips,
 } from "./node/approve-batch.ts";
 export { type ApproveCertOptions, type ApproveCertResult, approveCert } from "./node/approve-cert.ts";
+export { type CaKeyOptions, type CaKeyResult, decryptCaKey, encryptCaKey } from "./node/ca-key.ts";
 export { type InitCaOptions, type InitCaResult, initCa } from "./node/init-ca.ts";
 export { type InspectPathOptions, type InspectPathResult, inspectPath } from "./node/inspect.ts";
 export type { NodeEnv } from "./node/node-env.ts";
 export { type PackageOptions, type PackageResult, packageSignedZip } from "./node/package-kit.ts";
+export { type PassphraseSource, passphraseSource } from "./node/passphrase.ts";
 export { type RequestCertOptions, type RequestCertResult, requestCert } from "./node/request-cert.ts";

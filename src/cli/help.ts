@@ -71,7 +71,8 @@ function groupCommands(group: CommandGroup): CommandSpec[] {
 
 /** `usage: nvflare cert [-h] {init,request,approve,inspect} ...` */
 export function groupUsageLine(group: CommandGroup, prog: string = DEFAULT_PROGRAM): string {
-  const choices = groupCommands(group).map((spec) => spec.words[1]);
+  // `cert key encrypt` and `cert key decrypt` share the choice `key`.
+  const choices = [...new Set(groupCommands(group).map((spec) => spec.words[1]))];
   return `usage: ${prog} ${group.word} [-h] {${choices.join(",")}} ...`;
 }
 
@@ -83,7 +84,7 @@ export function groupHelpText(group: CommandGroup, prog: string = DEFAULT_PROGRA
     group.description,
     "",
     "subcommands:",
-    ...rows(groupCommands(group).map((spec) => [spec.words[1] as string, spec.summary])),
+    ...rows(groupCommands(group).map((spec) => [spec.words.slice(1).join(" "), spec.summary])),
     "",
     "options:",
     ...rows([["-h, --help", "show this help message and exit"]]),

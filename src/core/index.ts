@@ -22,6 +22,7 @@ export {
   type MaybeFile,
   planApproval,
   type RequestZipCheck,
+  unlockCaKeyPem,
   type VerifiedRequest,
   verifyRequestZip,
 } from "./approval/approve-request.ts";
@@ -91,6 +92,7 @@ export {
   parseLocalSiteYaml,
 } from "./package/check-local-request.ts";
 export { serverSecurityWarning } from "./package/consistency.ts";
+export { planKitUpdate } from "./package/plan-update.ts";
 export {
   checkExpectedFingerprint,
   checkSignedZip,
@@ -113,8 +115,23 @@ export type {
 export { type ProjectProfile, parseProjectProfile, readProfileName } from "./profile/parse-profile.ts";
 // Certificate requests (validation.md §4.2).
 export { buildRequest, type RequestBundle } from "./request/build-request.ts";
+// Trust at the edges (docs/security.md): request codes, the roster, encrypted root keys, renewal.
+export {
+  normalizeRequestCode,
+  requestCode,
+  requestCodeOfZip,
+  sameRequestCode,
+} from "./request/request-code.ts";
+export {
+  checkAgainstRoster,
+  missingFromRoster,
+  parseRoster,
+  type Roster,
+  type RosterEntry,
+} from "./roster/roster.ts";
 // Certificates and fingerprints (certificates.md).
 export { type ParsedCertificate, parseCertificate } from "./x509/certificate.ts";
+export { decryptPrivateKey, encryptPrivateKey, isEncryptedKeyPem } from "./x509/encrypted-key.ts";
 export { fingerprintSha256, normalizeFingerprint } from "./x509/fingerprint.ts";
 // Zip archives as the reference writes and safely reads them (artifacts.md §12, validation.md §3).
 export {

@@ -1,20 +1,24 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planApproval } from "../core/approval/approve-request.ts";
+import { requestNameOfZip } from "../core/approval/request-name.ts";
 import { isoSeconds } from "../core/bytes/time.ts";
 import { ERROR_CODES } from "../core/errors/codes.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
+import { missingFromRoster, type RosterEntry, rosterEntry } from "../core/roster/roster.ts";
 import {
   type ApproveCertOptions,
   approvalRecord,
   approveCert,
+  caKeyUnlockerFor,
   checkSignedZipTarget,
   readApprovalInputs,
+  readRoster,
   signedZipPath,
 } from "./approve-cert.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
-import { isDirectory } from "./read-input.ts";
+import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 
 /** One request zip of a batch: its absolute path and the path as the user would write it. */
 export interface BatchEntry {
@@ -77,6 +81,8 @@ export type BatchRecord = Record<string, string | number | boolean | null | read
 
 /** What a batch did: one record per zip, in order, and the counts. */
 export interface ApproveBatchResult {
+  /** With a roster: its participants no zip of the batch is for (who has not sent a request). */
+  rosterMissing: RosterEntry[] | undefined;
   dryRun: boolean;
   results: BatchRecord[];
   /** Zips approved (or, in a dry run, that would be). */
@@ -103,13 +109,40 @@ export async function approveBatch(
   // One warning for the whole batch, before the first record (docs/security.md "Keys").
   const keyWarning = caKeyModeWarning(join(resolve(env.cwd, options.caDir), "rootCA.key"));
   if (keyWarning) env.note(keyWarning);
+  // One prompt and one decryption of an encrypted rootCA.key for the whole batch.
+  const unlockCaKey = options.unlockCaKey ?? caKeyUnlockerFor(options, env);
+  const roster =
+    options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined);
+  // Who each zip is for, read before anything is signed: with a roster, two zips for one
+  // participant whose code the roster does not list cannot be told apart, so neither is signed.
+  const names = options.requestZips.map((entry) => {
+    const read = tryReadFile(entry.path, MAX_INPUT_BYTES);
+    return read.ok ? requestNameOfZip(read.bytes) : undefined;
+  });
+  const duplicated = (name: string | undefined): string[] => {
+    if (!roster || name === undefined || rosterEntry(roster, name)?.requestCode !== undefined) return [];
+    const zips = options.requestZips.filter((_, i) => names[i] === name);
+    return zips.length > 1 ? zips.map((zip) => zip.shown) : [];
+  };
   const results: BatchRecord[] = [];
   let failed = 0;
   let worstExit = 0;
-  for (const entry of options.requestZips) {
-    const single: ApproveCertOptions = { ...options, requestZip: entry.path, warnKeyMode: false };
+  for (const [i, entry] of options.requestZips.entries()) {
+    const single: ApproveCertOptions = {
+      ...options,
+      requestZip: entry.path,
+      warnKeyMode: false,
+      loadedRoster: roster,
+      unlockCaKey,
+    };
     let record: BatchRecord;
     try {
+      const twins = duplicated(names[i]);
+      if (twins.length > 0) {
+        throw new FlareError("ROSTER_DUPLICATE_REQUEST", {
+          message: `${twins.length} request zips are for '${names[i]}' (${twins.join(", ")}) and the roster ${roster?.path} lists no request code to tell them apart: none was signed.`,
+        });
+      }
       record = options.dryRun ? await planOne(single, env) : await approveOne(single, env);
     } catch (error) {
       record = failureRecord(entry.path, error);
@@ -119,7 +152,19 @@ export async function approveBatch(
     results.push(record);
     onRecord(record, entry);
   }
-  return { dryRun: options.dryRun === true, results, succeeded: results.length - failed, failed, worstExit };
+  return {
+    dryRun: options.dryRun === true,
+    results,
+    succeeded: results.length - failed,
+    failed,
+    worstExit,
+    rosterMissing: roster
+      ? missingFromRoster(
+          roster,
+          names.filter((n) => n !== undefined),
+        )
+      : undefined,
+  };
 }
 
 async function approveOne(options: ApproveCertOptions, env: NodeEnv): Promise<BatchRecord> {
@@ -151,6 +196,7 @@ async function planOne(options: ApproveCertOptions, env: NodeEnv): Promise<Batch
     provision_version: plan.ca.provisionVersion,
     signed_zip: signedZip,
     request_id: String(verified.request.request_id),
+    request_code: verified.requestCode,
     rootca_fingerprint_sha256: plan.ca.fingerprint,
   };
 }

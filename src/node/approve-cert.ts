@@ -7,10 +7,14 @@ import {
 } from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
+import { parseYamlMapping } from "../core/inputs/structured.ts";
+import { parseRoster, type Roster } from "../core/roster/roster.ts";
 import { checkWritableDir, commitFiles, recoverStale, removeDirs } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
+import { type EarlierApproval, findEarlierApproval } from "./earlier-approvals.ts";
 import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyUnlocker, type PassphraseSource } from "./passphrase.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -24,6 +28,16 @@ export interface ApproveCertOptions {
   /** Leaf validity in days; default 1095. */
   validDays?: number;
   force?: boolean;
+  /** `--expect-code`: the request code read out by the participant (docs/security.md). */
+  expectedCode?: string | undefined;
+  /** `--roster`: the expected-participants file (docs/security.md "Roster"). */
+  roster?: string | undefined;
+  /** The roster already read and parsed (a batch reads it once); wins over `roster`. */
+  loadedRoster?: Roster | undefined;
+  /** Where the passphrase of an encrypted `rootCA.key` comes from (asked only if it is encrypted). */
+  passphrase?: PassphraseSource | undefined;
+  /** An unlock hook shared by a batch (one prompt, one decryption); wins over `passphrase`. */
+  unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
   /**
    * Whether to warn about a `rootCA.key` that group or others can access (default true); a
    * batch warns once for all its zips instead.
@@ -46,10 +60,16 @@ export interface ApproveCertResult {
   fingerprint: string;
   audit: string;
   approval: Approval;
+  /** The certificate of the same participant this CA issued before, when it knows one (renewal). */
+  renews: EarlierApproval | undefined;
 }
 
 /** The `cert approve` result as cli.md §3 orders its keys (without `next_step`). */
 export function approvalRecord(result: ApproveCertResult): Record<string, string | null> {
+  // A renewal says which certificate it renews; otherwise the keys are exactly the reference's.
+  const renews: Record<string, string> = result.renews
+    ? { renews_serial: result.renews.serial, renews_valid_until: result.renews.validUntil }
+    : {};
   return {
     name: result.name,
     project: result.project,
@@ -63,6 +83,7 @@ export function approvalRecord(result: ApproveCertResult): Record<string, string
     request_id: result.requestId,
     rootca_fingerprint_sha256: result.fingerprint,
     audit: result.audit,
+    ...renews,
   };
 }
 
@@ -107,6 +128,13 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   // The zip and its audit record are written under the zip's lock, so two approvals of one
   // request at once (`--force`) never leave a record that describes the other's certificate.
   const requestId = String(verified.request.request_id);
+  // Looked up before this approval's own record exists.
+  const renews = findEarlierApproval(env.home, {
+    name: verified.name,
+    project: verified.project,
+    fingerprint: approval.fingerprint,
+    requestId,
+  });
   const lock = await acquireLock(signedZip, { dirMode: 0o700, report: env.note });
   let audit: string;
   try {
@@ -182,6 +210,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     fingerprint: approval.fingerprint,
     audit,
     approval,
+    renews,
   };
 }
 
@@ -215,8 +244,35 @@ export function readApprovalInputs(
     rootCaKey: maybeFile(join(caDir, "rootCA.key"), join(options.caDir, "rootCA.key")),
     profile: maybeFile(resolve(env.cwd, options.profile), options.profile),
     validDays: options.validDays ?? 1095,
+    expectedCode: options.expectedCode,
+    roster:
+      options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined),
+    unlockCaKey: options.unlockCaKey ?? caKeyUnlockerFor(options, env),
   };
   return { zipPath, zipBytes: zipRead.bytes, inputs };
+}
+
+/**
+ * Reads and parses `--roster` (docs/security.md "Roster"): `INVALID_ARGS` when the file is
+ * missing or not a YAML mapping, `ROSTER_INVALID` naming the field otherwise.
+ */
+export function readRoster(path: string, env: NodeEnv): Roster {
+  const read = tryReadFile(resolve(env.cwd, path));
+  if (!read.ok) {
+    if (read.reason === "missing") throw invalidArgs(`roster file not found: ${path}`);
+    throw invalidArgs(`cannot read roster ${path}: ${read.detail}`);
+  }
+  return parseRoster(parseYamlMapping(read.bytes, path), path);
+}
+
+/** The unlock hook for `options.passphrase`, or undefined (an encrypted key then fails). */
+export function caKeyUnlockerFor(
+  options: Pick<ApproveCertOptions, "passphrase" | "caDir">,
+  env: NodeEnv,
+): ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined {
+  return options.passphrase
+    ? caKeyUnlocker(options.passphrase, join(options.caDir, "rootCA.key"), env.deps)
+    : undefined;
 }
 
 /** The signed zip's path: `--out`, else `<dir of the request zip>/<name>.signed.zip` (cli.md §2). */

@@ -4,8 +4,10 @@ import { createRootCa } from "../core/ca/create-root-ca.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { parseJsonObject, parseYamlMapping } from "../core/inputs/structured.ts";
 import { readProfileName } from "../core/profile/parse-profile.ts";
+import { DEFAULT_PBKDF2_ITERATIONS, encryptPrivateKey } from "../core/x509/encrypted-key.ts";
 import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
 import type { NodeEnv } from "./node-env.ts";
+import type { PassphraseSource } from "./passphrase.ts";
 import { worldWritableKeyDirWarning } from "./permission-warnings.ts";
 import { isDirectory, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -19,6 +21,11 @@ export interface InitCaOptions {
   /** Default `"00"`. */
   deployVersion?: string;
   force?: boolean;
+  /**
+   * Write `rootCA.key` as an encrypted PKCS#8 PEM under the passphrase this yields
+   * (docs/security.md "Passphrase-protected root key"); default: unencrypted PKCS#1.
+   */
+  encryptKey?: PassphraseSource | undefined;
 }
 
 /** What `cert init` reports (cli.md §3). */
@@ -30,7 +37,12 @@ export interface InitCaResult {
   subjectCn: string;
   validUntil: string;
   projectProfile: string;
+  /** With `encryptKey`: how rootCA.key is encrypted. */
+  keyEncryption?: string;
 }
+
+/** What `cert init --encrypt-key` and `cert key encrypt` write. */
+export const KEY_ENCRYPTION = `PKCS#8 PBES2, PBKDF2-HMAC-SHA256 ${DEFAULT_PBKDF2_ITERATIONS} iterations, AES-256-CBC`;
 
 const CA_FILES = ["rootCA.pem", "rootCA.key", "ca.json"] as const;
 
@@ -85,18 +97,27 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
     }
   }
 
+  // Asked before the key exists, so a missing or mistyped passphrase costs nothing.
+  const passphrase = options.encryptKey
+    ? await options.encryptKey({
+        what: `the new root CA key ${join(options.outputDir, "rootCA.key")}`,
+        isNew: true,
+      })
+    : undefined;
   const ca = await createRootCa(
     { project, org: options.org, validDays: options.validDays ?? 3650, deployVersion, profilePath },
     env.deps,
   );
 
+  const keyPem =
+    passphrase === undefined ? ca.keyPem : await encryptPrivateKey(ca.keyPkcs8Der, passphrase, env.deps);
   const keyDirWarning = worldWritableKeyDirWarning(caDir, "rootCA.key");
   // validation.md §4.1 rows 10-12 as one unit: the old files are linked into .bak/<ts>/ and
   // replaced in one journaled commit, so a failure or a kill leaves the old CA in place.
   commitFiles(
     caDir,
     [
-      { name: "rootCA.key", bytes: utf8(ca.keyPem), mode: 0o600, exclusive: !present.includes("rootCA.key") },
+      { name: "rootCA.key", bytes: utf8(keyPem), mode: 0o600, exclusive: !present.includes("rootCA.key") },
       { name: "rootCA.pem", bytes: utf8(ca.certPem), mode: 0o644 },
       { name: "ca.json", bytes: utf8(ca.caJson), mode: 0o600 },
     ],
@@ -115,6 +136,7 @@ export async function initCa(options: InitCaOptions, env: NodeEnv): Promise<Init
     subjectCn: project,
     validUntil: ca.validUntil,
     projectProfile: profilePath,
+    ...(passphrase === undefined ? {} : { keyEncryption: KEY_ENCRYPTION }),
   };
 }
 

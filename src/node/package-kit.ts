@@ -10,6 +10,7 @@ import { resolveBuilders } from "../core/kit/builders.ts";
 import type { KitInput } from "../core/kit/types.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
+import { planKitUpdate } from "../core/package/plan-update.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
 import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
@@ -36,6 +37,11 @@ export interface PackageOptions {
   force?: boolean;
   /** `--python`: the Python that runs builders flare-provision does not implement. */
   python?: string | undefined;
+  /**
+   * Renew an existing kit in place (docs/security.md "Renewal"): replace `startup/` as a whole,
+   * keep `local/` and `transfer/`; refused unless the kit is the same participant and root.
+   */
+  update?: boolean;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -52,6 +58,8 @@ export interface PackageResult {
   fingerprint: string;
   prodDir: string;
   requestDir: string;
+  /** With `update`: the serial and expiry of the certificate that was replaced. */
+  replaced?: { serial: string; validUntil: Date };
 }
 
 /**
@@ -208,13 +216,14 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   // two packages at once, from two roots, must not both pass the check (docs/security.md).
   const lock = await acquireLock(prodDir, { dirMode: 0o755, report: env.note });
   let done = false;
+  let replaced: PackageResult["replaced"];
   try {
     // A kill during an earlier `package --force` may have left the old kit aside: put it back first.
     recoverStale(prodDir, env.note);
     await checkProdRoots(prodDir, approval.fingerprint, env);
     const exists = () =>
       new FlareError("OUTPUT_DIR_EXISTS", { message: `Participant output already exists: ${outputDir}.` });
-    if (existsSync(outputDir) && !options.force) throw exists();
+    if (existsSync(outputDir) && !options.force && !options.update) throw exists();
     if (plan.external.length > 0) {
       // Builders only NVFlare can run: through the requester's Python, in a staging folder,
       // their output checked before the kit below is written like any other.
@@ -240,29 +249,66 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       warnings.push(...built.warnings);
     }
     // artifacts.md §10, deferred until the kit exists (validation.md §5 quirk, done safely): the
-    // state folder and the request-folder copies are written once the kit is in place, and if
-    // they fail the kit is taken back out, so a failed package writes nothing.
+    // state folder, the prod-root files and the request-folder copies are written once the kit
+    // is in place, and if they fail the kit is taken back out, so a failed package writes nothing.
     const signedCopy = dumpJson(parseJson(approval.signedJsonBytes, "signed.json"), { indent: 2 });
-    writeTreeAtomic(outputDir, tree, {
-      replace: options.force === true,
-      exists,
-      afterPlaced: () => {
-        const made = makeDirs(join(projectDir, "state"), 0o755);
-        let placed: string[] = [];
-        try {
-          placed = placeProdFiles(prodDir, prodFiles);
-          commitFiles(requestDir, [
-            { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
-            { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
-            { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
-          ]);
-        } catch (error) {
-          removePlaced(placed);
-          removeDirs(made);
-          throw error;
-        }
-      },
-    });
+    const afterKit = () => {
+      const made = makeDirs(join(projectDir, "state"), 0o755);
+      let placed: string[] = [];
+      try {
+        placed = placeProdFiles(prodDir, prodFiles);
+        commitFiles(requestDir, [
+          { name: "signed.json", bytes: utf8(signedCopy), mode: 0o644 },
+          { name: `${approval.name}.crt`, bytes: approval.certPem, mode: 0o644 },
+          { name: "rootCA.pem", bytes: approval.rootPem, mode: 0o644 },
+        ]);
+      } catch (error) {
+        removePlaced(placed);
+        removeDirs(made);
+        throw error;
+      }
+    };
+    if (options.update) {
+      if (!isDirectory(outputDir)) {
+        throw new FlareError("KIT_NOT_FOUND", {
+          message: `No startup kit to update at ${outputDir}.`,
+          hint: "Run 'nvflare package' without --update to create the kit.",
+        });
+      }
+      recoverStale(outputDir, env.note);
+      const read = (path: string) => {
+        const file = tryReadFile(join(outputDir, path));
+        return file.ok ? file.bytes : undefined;
+      };
+      const certFile = ["startup/server.crt", "startup/client.crt"].find((f) => read(f) !== undefined);
+      const update = await planKitUpdate(
+        tree,
+        {
+          path: outputDir,
+          certificate: certFile ? { file: certFile, bytes: read(certFile) as Uint8Array } : undefined,
+          rootCa: read("startup/rootCA.pem"),
+        },
+        approval,
+        env.deps,
+      );
+      replaced = { serial: update.replacedSerial, validUntil: update.replacedValidUntil };
+      // startup/ is swapped in one rename; local/ and transfer/ are never opened for writing.
+      writeTreeAtomic(join(outputDir, "startup"), update.startup, {
+        replace: true,
+        exists,
+        afterPlaced: () => {
+          if (update.topFiles.size > 0) {
+            commitFiles(
+              outputDir,
+              [...update.topFiles].map(([name, file]) => ({ name, bytes: file.bytes, mode: file.mode })),
+            );
+          }
+          afterKit();
+        },
+      });
+    } else {
+      writeTreeAtomic(outputDir, tree, { replace: options.force === true, exists, afterPlaced: afterKit });
+    }
     done = true;
   } finally {
     lock.release();
@@ -288,6 +334,7 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     fingerprint: approval.fingerprint,
     prodDir,
     requestDir,
+    ...(replaced ? { replaced } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   parseYamlMapping,
   planCaFolder,
   privateFolderReadme,
+  unlockCaKeyPem,
   utf8,
   writeArchive,
 } from "./core-api.ts";
@@ -152,6 +153,8 @@ export function mountApproveView(root: HTMLElement, deps: CoreDeps): void {
   });
   const caDirInput = h("input", { type: "file", webkitdirectory: true });
   const caFilesInput = h("input", { type: "file", multiple: true, accept: ".pem,.key,.json,.zip" });
+  // Only for a rootCA.key encrypted with `cert init --encrypt-key` / `cert key encrypt`.
+  const caPassphrase = h("input", { type: "password", autocomplete: "off", spellcheck: "false" });
   const caResult = h("div", { class: "result", "aria-live": "polite" });
   const fingerprintBox = h("div", { class: "fingerprint-box", "aria-live": "polite" });
 
@@ -269,6 +272,10 @@ export function mountApproveView(root: HTMLElement, deps: CoreDeps): void {
             rootCaKey: caFile("rootCA.key"),
             profile: profileFile_(),
             validDays: positiveDays(leafDays.value),
+            unlockCaKey: caPassphrase.value
+              ? (pem) =>
+                  unlockCaKeyPem(pem, caPassphrase.value, `${ca?.label ?? NO_CA_LABEL}/rootCA.key`, deps)
+              : undefined,
           },
           deps,
         );
@@ -401,6 +408,11 @@ export function mountApproveView(root: HTMLElement, deps: CoreDeps): void {
           h("h3", {}, "Or load an existing CA folder"),
           field("CA folder", caDirInput, "The folder with rootCA.pem, rootCA.key and ca.json."),
           field("Or its files, or its zip", caFilesInput),
+          field(
+            "Root key passphrase",
+            caPassphrase,
+            "Only if rootCA.key is encrypted; it stays in this page and is never stored.",
+          ),
         ),
       ),
       caResult,

@@ -8,6 +8,7 @@ export {
   type ApprovalInputs,
   approveRequest,
   type MaybeFile,
+  unlockCaKeyPem,
 } from "../core/approval/approve-request.ts";
 export { fromUtf8, utf8 } from "../core/bytes/encoding.ts";
 export { type CaFolderPlan, type FolderFile, planCaFolder } from "../core/ca/plan-ca-folder.ts";

@@ -202,7 +202,7 @@ function showBundle(result: HTMLElement, bundle: RequestBundle, deps: CoreDeps):
   replace(
     result,
     noteView(
-      `Request ${bundle.requestId} for ${name} is ready. The private key exists only in this page until you save it.`,
+      `Request ${bundle.requestId} for ${name} is ready. The private key exists only in this page until you save it. Send the request zip, then read the request code ${bundle.requestCode} to your Project Admin over a channel they trust (a phone or video call).`,
       "ok",
     ),
     factsView({
@@ -211,6 +211,7 @@ function showBundle(result: HTMLElement, bundle: RequestBundle, deps: CoreDeps):
         name,
         project: bundle.project,
         request_id: bundle.requestId,
+        request_code: bundle.requestCode,
         public_key_sha256: bundle.publicKeySha256,
       },
       checks: [],

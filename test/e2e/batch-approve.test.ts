@@ -232,7 +232,7 @@ describe("cert approve with several request zips, a folder, or --dry-run", () =>
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(
       forced.stdout,
-      /^would approve {2}server1\.hospital-central\.org\/server1\.hospital-central\.org\.request\.zip -> \S+: server server1\.hospital-central\.org \(O=hospital_central\), SANs DNS:server1\.hospital-central\.org, IP:10\.0\.1\.50, DNS:fl-server\.internal, valid \S+Z to \S+Z \(1095 days\)\ndry run: 1 of 1 request zips would be approved, 0 would fail; nothing was written\n$/,
+      /^would approve {2}server1\.hospital-central\.org\/server1\.hospital-central\.org\.request\.zip -> \S+: server server1\.hospital-central\.org \(O=hospital_central\), SANs DNS:server1\.hospital-central\.org, IP:10\.0\.1\.50, DNS:fl-server\.internal, valid \S+Z to \S+Z \(1095 days\), request code [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\ndry run: 1 of 1 request zips would be approved, 0 would fail; nothing was written\n$/,
     );
   });
 

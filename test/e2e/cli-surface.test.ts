@@ -28,7 +28,7 @@ describe("the CLI surface", () => {
     assert.equal(schema.command, "nvflare package");
     assert.deepEqual(
       schema.args.map((a: { name: string }) => a.name),
-      ["input", "--workspace", "--request-dir", "--fingerprint", "--force", "--python"],
+      ["input", "--workspace", "--request-dir", "--fingerprint", "--force", "--python", "--update"],
     );
     assert.deepEqual(schema.args[3].aliases, ["--expected-fingerprint"]);
   });
@@ -37,7 +37,10 @@ describe("the CLI surface", () => {
     const run = cli("cert");
     assert.equal(run.code, 4);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect\} \.\.\.\n/);
+    assert.match(
+      run.stderr,
+      /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect,key\} \.\.\.\n/,
+    );
     assert.ok(
       run.stderr.endsWith(
         "\n\nInvalid arguments. \u2014 cert subcommand required\nHint: Run with -h for usage.\nCode: INVALID_ARGS (exit 4)\n",
@@ -143,12 +146,18 @@ describe("the CLI surface", () => {
         assert.equal(run.stderr, "");
         assert.match(
           run.stdout,
-          new RegExp(`^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect\\} \\.\\.\\.\\n`),
+          new RegExp(`^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect,key\\} \\.\\.\\.\\n`),
         );
-        const subcommands = [...run.stdout.matchAll(/^ {2}([a-z]+) {4,}(.+)$/gm)].map((m) => [m[1], m[2]]);
+        const subcommands = [...run.stdout.matchAll(/^ {2}([a-z]+(?: [a-z]+)?) {4,}(.+)$/gm)].map((m) => [
+          m[1],
+          m[2],
+        ]);
         assert.deepEqual(
           subcommands,
-          COMMANDS.filter((spec) => spec.words[0] === "cert").map((spec) => [spec.words[1], spec.summary]),
+          COMMANDS.filter((spec) => spec.words[0] === "cert").map((spec) => [
+            spec.words.slice(1).join(" "),
+            spec.summary,
+          ]),
         );
         assert.equal(binRun(bin, "cert", "-h").stdout, run.stdout);
       });

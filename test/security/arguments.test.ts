@@ -42,6 +42,7 @@ const VALID: Record<string, [token: string, value: string][]> = {
   "cert init": [
     ["--profile", "project_profile.yaml"],
     ["-o", "ca2"],
+    ["--passphrase-file", "pass.txt"],
   ],
   "cert request": [
     ["-p", "hospital-b.yaml"],
@@ -52,6 +53,16 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["-c", "ca"],
     ["--profile", "project_profile.yaml"],
     ["--out", "out.signed.zip"],
+    ["--roster", "roster.yaml"],
+    ["--passphrase-file", "pass.txt"],
+  ],
+  "cert key encrypt": [
+    ["-c", "ca"],
+    ["--passphrase-file", "pass.txt"],
+  ],
+  "cert key decrypt": [
+    ["-c", "ca"],
+    ["--passphrase-file", "pass.txt"],
   ],
   "cert inspect": [["path", "ca"]],
   "kit crl install": [
@@ -70,12 +81,19 @@ const VALID: Record<string, [token: string, value: string][]> = {
 const PATH_ARGS = [
   "cert init --profile",
   "cert init -o/--output-dir",
+  "cert init --passphrase-file",
   "cert request -p/--participant",
   "cert request --out",
   "cert approve request_zip",
   "cert approve -c/--ca-dir",
   "cert approve --profile",
   "cert approve --out",
+  "cert approve --roster",
+  "cert approve --passphrase-file",
+  "cert key encrypt -c/--ca-dir",
+  "cert key encrypt --passphrase-file",
+  "cert key decrypt -c/--ca-dir",
+  "cert key decrypt --passphrase-file",
   "cert inspect path",
   "package input",
   "package -w/--workspace",

@@ -219,13 +219,21 @@ function classifyRequest(copy: Copy, baseDir: Map<string, string>): State {
   const files = [...dir.keys()].filter((k) => !k.startsWith(".bak")).sort();
   assert.deepEqual(
     files,
-    ["hospital-a.csr", "hospital-a.key", "hospital-a.request.zip", "request.json", "site.yaml"],
+    [
+      "hospital-a.csr",
+      "hospital-a.key",
+      "hospital-a.request.zip",
+      "request-code.txt",
+      "request.json",
+      "site.yaml",
+    ],
     `partial request folder: ${[...dir.keys()].join(", ")}`,
   );
   for (const [file, m] of Object.entries({
     "hospital-a.key": "f 600",
     "hospital-a.csr": "f 644",
     "request.json": "f 600",
+    "request-code.txt": "f 644",
     "hospital-a.request.zip": "f 600",
     "site.yaml": "f 644",
   }))

@@ -401,6 +401,39 @@ describe("the web app in Debian's Chromium", { skip }, () => {
     assert.equal(packaged.name, "hospital-a");
   });
 
+  test("Approve: an encrypted CA key needs its passphrase in the page; a wrong one is CA_KEY_LOCKED", async () => {
+    const pass = "page passphrase for the test";
+    const withPass = (args: string[]) =>
+      runCli(["--format", "json", ...args], { cwd: cliDir, home, env: { FLARE_PROVISION_NOW: "", P: pass } });
+    okData(withPass(["cert", "key", "encrypt", "-c", "ca", "--passphrase-env", "P"]));
+    try {
+      await page.getByRole("link", { name: "2. Approve" }).click();
+      const a = view("approve");
+      await a.getByLabel("CA folder", { exact: true }).setInputFiles(join(cliDir, "ca"));
+      await a.getByText("CA folder ca loaded.").waitFor();
+      await a.getByText(/rootCA\.key is encrypted \(PBES2, PBKDF2-HMAC-SHA256, 600000 iterations/).waitFor();
+      mkdirSync(join(cliDir, "locked"));
+      okData(cli(["cert", "request", "-p", "hospital-a.yaml", "--out", "locked/hospital-a"]));
+      await a
+        .getByLabel("Request zips")
+        .setInputFiles(join(cliDir, "locked", "hospital-a", "hospital-a.request.zip"));
+      const card = a.getByRole("article", { name: "Request hospital-a.request.zip" }).last();
+      const approveButton = card.getByRole("button", { name: "Approve hospital-a" });
+      const passphrase = a.getByLabel("Root key passphrase");
+      await passphrase.fill("");
+      await approveButton.click();
+      await card.locator('[data-code="PASSPHRASE_REQUIRED"]').waitFor();
+      await passphrase.fill("not it");
+      await approveButton.click();
+      await card.locator('[data-code="CA_KEY_LOCKED"]').waitFor();
+      await passphrase.fill(pass);
+      await approveButton.click();
+      await card.getByRole("button", { name: "Download hospital-a.signed.zip" }).waitFor();
+    } finally {
+      okData(withPass(["cert", "key", "decrypt", "-c", "ca", "--passphrase-env", "P"]));
+    }
+  });
+
   test("readable on a narrow window: no sideways scrolling in any view at 400 px", async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     for (const name of ["request", "approve", "package"]) {

@@ -1,8 +1,19 @@
 import { FlareError, invalidArgs } from "../../core/errors/flare-error.ts";
+import { normalizeRequestCode } from "../../core/request/request-code-text.ts";
+import type { RosterEntry } from "../../core/roster/roster.ts";
 import type { ApproveBatchResult, BatchEntry, BatchInputs, BatchRecord } from "../../node/approve-batch.ts";
 import { type CommandContext, type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
 import { printable, type Reporter } from "../output.ts";
+import { PASSPHRASE_ARGS, passphraseFrom } from "../passphrase-args.ts";
+
+/** `--expect-code`: 16 base32 characters in any case, with or without spaces and dashes. */
+function requestCodeArg(raw: string): string {
+  const code = normalizeRequestCode(raw);
+  if (code === undefined)
+    throw new Error(`not a request code (16 base32 characters, XXXX-XXXX-XXXX-XXXX): '${raw}'`);
+  return code;
+}
 
 /** The one text line of a batch record: what happened to the zip, or what would. */
 export function batchLine(record: BatchRecord, shown: string): string {
@@ -16,11 +27,25 @@ export function batchLine(record: BatchRecord, shown: string): string {
   const sans = (record.sans as readonly string[]).map(text).join(", ");
   return (
     `would approve  ${text(shown)} -> ${text(record.signed_zip)}: ${who}, SANs ${sans}, ` +
-    `valid ${text(record.not_before)} to ${text(record.valid_until)} (${text(record.valid_days)} days)`
+    `valid ${text(record.not_before)} to ${text(record.valid_until)} (${text(record.valid_days)} days), ` +
+    `request code ${text(record.request_code)}`
   );
 }
 
+/** A roster participant no zip of the batch is for. */
+function missingLine(entry: RosterEntry): string {
+  const kind = entry.role ? `${entry.type} ${entry.role}` : entry.type;
+  return `not received   ${printable(entry.name)}: ${printable(kind)} (O=${printable(entry.org)}), no request zip in this batch`;
+}
+
 function batchSummary(result: ApproveBatchResult): string {
+  const missing = result.rosterMissing?.length
+    ? `; ${result.rosterMissing.length} on the roster sent no request`
+    : "";
+  return batchCounts(result) + missing;
+}
+
+function batchCounts(result: ApproveBatchResult): string {
   const total = result.results.length;
   if (result.dryRun) {
     return `dry run: ${result.succeeded} of ${total} request zips would be approved, ${result.failed} would fail; nothing was written`;
@@ -56,6 +81,9 @@ async function runBatch(
       validDays: options.validDays as number,
       force: options.force === true,
       dryRun: options.dryRun === true,
+      expectedCode: options.expectCode as string | undefined,
+      roster: options.roster as string | undefined,
+      passphrase: await passphraseFrom(options, { cwd, env }),
     },
     nodeEnv(cwd, env, (line) => reporter.note(line)),
     (record, entry) => {
@@ -68,7 +96,18 @@ async function runBatch(
     [result.dryRun ? "would_approve" : "approved"]: result.succeeded,
     failed: result.failed,
     results: result.results,
+    ...(result.rosterMissing
+      ? {
+          roster_missing: result.rosterMissing.map((e) => ({
+            name: e.name,
+            type: e.type,
+            org: e.org,
+            role: e.role,
+          })),
+        }
+      : {}),
   };
+  if (text) for (const entry of result.rosterMissing ?? []) reporter.raw(`${missingLine(entry)}\n`);
   if (result.failed === 0) {
     reporter.document(data, `${batchSummary(result)}\n`);
     return;
@@ -140,6 +179,24 @@ export const certApprove: CommandSpec = {
     },
     { name: "--force", key: "force", type: "boolean", description: "overwrite an existing signed zip" },
     {
+      name: "--expect-code",
+      key: "expectCode",
+      type: "string",
+      metavar: "CODE",
+      parse: requestCodeArg,
+      description:
+        "the request code the participant read to you over a trusted channel; a zip with another code is refused (REQUEST_CODE_MISMATCH) and nothing is written. Case, spaces and dashes are ignored",
+    },
+    {
+      name: "--roster",
+      key: "roster",
+      type: "path",
+      metavar: "ROSTER",
+      description:
+        "YAML list of the participants you expect (name, type, org, role, optional request_code); a request not on it, differing from it, or with another code is refused and not signed. A batch also lists who on the roster sent no request",
+    },
+    ...PASSPHRASE_ARGS,
+    {
       name: "--dry-run",
       key: "dryRun",
       type: "boolean",
@@ -152,10 +209,17 @@ export const certApprove: CommandSpec = {
     "nvflare cert approve inbox/site-9.request.zip -c ./ca --profile project_profile.yaml --out outbox/site-9.signed.zip",
     "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --dry-run",
     "nvflare cert approve a.request.zip b.request.zip -c ./ca --profile project_profile.yaml",
+    "nvflare cert approve inbox/hospital-a.request.zip -c ./ca --profile project_profile.yaml --expect-code XYD6-J6XT-EBM1-18WQ",
+    "nvflare cert approve inbox/ -c ./ca --profile project_profile.yaml --roster roster.yaml --dry-run",
   ],
   async run(options, { reporter, cwd, env }) {
     const { expandRequestZips } = await import("../../node/approve-batch.ts");
     const batch = expandRequestZips(options.requestZip as string[], cwd);
+    if (options.expectCode !== undefined && (batch.fromFolder || batch.entries.length > 1)) {
+      throw invalidArgs(
+        "--expect-code names the code of one request zip; for several, list each participant's code in a --roster file",
+      );
+    }
     if (options.dryRun === true || batch.fromFolder || batch.entries.length > 1) {
       await runBatch(options, batch, reporter, cwd, env);
       return;
@@ -169,6 +233,9 @@ export const certApprove: CommandSpec = {
         out: options.out as string | undefined,
         validDays: options.validDays as number,
         force: options.force === true,
+        expectedCode: options.expectCode as string | undefined,
+        roster: options.roster as string | undefined,
+        passphrase: await passphraseFrom(options, { cwd, env }),
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );

@@ -1,6 +1,7 @@
-import { FlareError } from "../../core/errors/flare-error.ts";
+import { FlareError, invalidArgs } from "../../core/errors/flare-error.ts";
 import { type CommandSpec, deployVersion, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
+import { PASSPHRASE_ARGS, passphraseFrom } from "../passphrase-args.ts";
 
 /** `nvflare cert init`: create the project root CA (cli.md §2, validation.md §4.1). */
 export const certInit: CommandSpec = {
@@ -55,10 +56,19 @@ export const certInit: CommandSpec = {
       type: "boolean",
       description: "replace an existing CA of a different deploy version (old files move to .bak/)",
     },
+    {
+      name: "--encrypt-key",
+      key: "encryptKey",
+      type: "boolean",
+      description:
+        "write rootCA.key encrypted under a passphrase (PKCS#8, PBKDF2-HMAC-SHA256 600000 iterations, AES-256-CBC); NVFlare's own cert approve cannot use such a key",
+    },
+    ...PASSPHRASE_ARGS,
   ],
   examples: [
     "nvflare cert init --profile project_profile.yaml -o ./ca",
     "nvflare cert init --profile project_profile.yaml -o ./ca --deploy-version 01 --force",
+    "nvflare cert init --profile project_profile.yaml -o ./ca --encrypt-key",
   ],
   async run(options, { reporter, cwd, env }) {
     // validation.md §4.1 row 2: the reference checks these itself, after argparse.
@@ -72,6 +82,11 @@ export const certInit: CommandSpec = {
         hint: "Run with -h for usage.",
       });
     }
+    if (
+      options.encryptKey !== true &&
+      (options.passphraseFile !== undefined || options.passphraseEnv !== undefined)
+    )
+      throw invalidArgs("--passphrase-file and --passphrase-env need --encrypt-key here");
     const { initCa } = await import("../../node/init-ca.ts");
     const result = await initCa(
       {
@@ -81,6 +96,7 @@ export const certInit: CommandSpec = {
         validDays: options.validDays as number,
         deployVersion: options.deployVersion as string,
         force: options.force === true,
+        encryptKey: options.encryptKey === true ? await passphraseFrom(options, { cwd, env }) : undefined,
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );
@@ -92,6 +108,7 @@ export const certInit: CommandSpec = {
       subject_cn: result.subjectCn,
       valid_until: result.validUntil,
       project_profile: result.projectProfile,
+      ...(result.keyEncryption ? { key_encryption: result.keyEncryption } : {}),
     });
   },
 };

@@ -30,10 +30,18 @@ export const certRequest: CommandSpec = {
       type: "boolean",
       description: "regenerate: new key and request id; the old key and CSR move to .bak/",
     },
+    {
+      name: "--reuse-key",
+      key: "reuseKey",
+      type: "boolean",
+      description:
+        "renew with the key already in the request folder: new CSR, request id and zip, the key untouched (default for a renewal: --force, a new key)",
+    },
   ],
   examples: [
     "nvflare cert request --participant hospital-a.yaml",
     "nvflare cert request -p server.yaml --out ./server-request",
+    "nvflare cert request -p hospital-a.yaml --force      # renew with a new key",
   ],
   async run(options, { reporter, cwd, env }) {
     const { requestCert } = await import("../../node/request-cert.ts");
@@ -42,6 +50,7 @@ export const certRequest: CommandSpec = {
         participant: options.participant as string,
         out: options.out as string | undefined,
         force: options.force === true,
+        reuseKey: options.reuseKey === true,
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );
@@ -50,8 +59,9 @@ export const certRequest: CommandSpec = {
       project: result.project,
       request_zip: result.requestZip,
       request_id: result.requestId,
+      request_code: result.requestCode,
       audit: result.audit,
-      next_step: `Send ${result.name}.request.zip to your Project Admin.`,
+      next_step: `Send ${result.name}.request.zip to your Project Admin, then read the request code ${result.requestCode} to them over a channel they trust (a phone or video call, not the message that carries the zip); they approve only a zip with this code. It is kept in ${result.requestCodeFile}.`,
     });
   },
 };

@@ -2,6 +2,7 @@ import type { CommandGroup, CommandSpec } from "../command-spec.ts";
 import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
+import { certKeyDecrypt, certKeyEncrypt } from "./cert-key.ts";
 import { certRequest } from "./cert-request.ts";
 import { kitCrlInstall } from "./kit-crl-install.ts";
 import { packageKit } from "./package.ts";
@@ -13,6 +14,8 @@ export const COMMANDS: CommandSpec[] = [
   certRequest,
   certApprove,
   certInspect,
+  certKeyEncrypt,
+  certKeyDecrypt,
   packageKit,
   kitCrlInstall,
   ui,

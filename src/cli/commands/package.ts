@@ -1,3 +1,4 @@
+import { invalidArgs } from "../../core/errors/flare-error.ts";
 import type { CommandSpec } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
 
@@ -55,12 +56,24 @@ export const packageKit: CommandSpec = {
       description:
         "Python with nvflare, for builders not run natively (default: $FLARE_PROVISION_PYTHON, else python3)",
     },
+    {
+      name: "--update",
+      key: "update",
+      type: "boolean",
+      description:
+        "renew an existing kit in place: replace startup/ (certificate, key, root, startup configs) atomically, keep local/ and transfer/ untouched; refused if the kit is another participant, project or root",
+    },
   ],
   examples: [
     "nvflare package hospital-a/hospital-a.signed.zip --fingerprint SHA256:64:9D:...:7C:D5",
     "nvflare package ~/Downloads/site-9.signed.zip --request-dir ./site-9 -w ./workspace --fingerprint 649d1a1e...",
+    "nvflare package hospital-a/hospital-a.signed.zip --update --fingerprint SHA256:64:9D:...:7C:D5",
   ],
   async run(options, { reporter, cwd, env }) {
+    if (options.update === true && options.force === true)
+      throw invalidArgs(
+        "--update keeps the kit's local/ and transfer/; --force replaces the whole kit: use one",
+      );
     const { packageSignedZip } = await import("../../node/package-kit.ts");
     const result = await packageSignedZip(
       {
@@ -70,6 +83,7 @@ export const packageKit: CommandSpec = {
         fingerprint: options.fingerprint as string | undefined,
         force: options.force === true,
         python: options.python as string | undefined,
+        update: options.update === true,
       },
       nodeEnv(
         cwd,
@@ -93,6 +107,13 @@ export const packageKit: CommandSpec = {
           : `cd ${result.outputDir} && ./startup/fl_admin.sh`,
       provision_version: result.provisionVersion,
       rootca_fingerprint_sha256: result.fingerprint,
+      ...(result.replaced
+        ? {
+            updated: true,
+            replaced_serial: result.replaced.serial,
+            replaced_valid_until: result.replaced.validUntil.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          }
+        : {}),
     });
   },
 };

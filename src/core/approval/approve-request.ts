@@ -26,8 +26,11 @@ import {
   sanitizeSiteDocument,
 } from "../participant/site-yaml.ts";
 import { type ProjectProfile, parseProjectProfile } from "../profile/parse-profile.ts";
+import { normalizeRequestCode, requestCode, sameRequestCode } from "../request/request-code.ts";
+import { checkAgainstRoster, type Roster } from "../roster/roster.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { type ParsedCsr, parseCsr } from "../x509/csr.ts";
+import { decryptPrivateKey, isEncryptedKeyPem, WrongPassphraseError } from "../x509/encrypted-key.ts";
 import { fingerprintSha256, normalizeFingerprint, spkiSha256 } from "../x509/fingerprint.ts";
 import {
   issueLeafCertificate,
@@ -36,7 +39,7 @@ import {
   signingCaProblem,
 } from "../x509/issue.ts";
 import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
-import { type LoadedPrivateKey, parsePrivateKeyPem } from "../x509/keys.ts";
+import { type LoadedPrivateKey, loadPkcs8, parsePrivateKeyPem } from "../x509/keys.ts";
 import { signPss } from "../x509/pss.ts";
 import { randomSerial } from "../x509/serial.ts";
 import { parseSoleCertificate } from "../x509/sole-certificate.ts";
@@ -62,6 +65,19 @@ export interface ApprovalInputs {
   profile: MaybeFile;
   /** Leaf validity in days (default 1095 at the CLI). */
   validDays: number;
+  /**
+   * The request code the participant read out (`--expect-code`), any spelling; a different
+   * code refuses the request (`REQUEST_CODE_MISMATCH`) before the CA is even loaded.
+   */
+  expectedCode?: string | undefined;
+  /** The expected participants (`--roster`): a request not on it, or differing, is refused. */
+  roster?: Roster | undefined;
+  /**
+   * Opens an encrypted `rootCA.key` (the `ENCRYPTED PRIVATE KEY` PEM) and returns its DER
+   * PKCS#8; the host asks for the passphrase and may cache the result for a batch (see
+   * {@link unlockCaKeyPem}). Without it an encrypted key is `PASSPHRASE_REQUIRED`.
+   */
+  unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -75,10 +91,14 @@ export interface VerifiedRequest {
   certType: string;
   certRole: string | null;
   siteDocument: Record<string, unknown>;
+  /** The site.yaml member as in the zip (the request code covers these bytes). */
+  siteYamlBytes: Uint8Array;
   csrPem: Uint8Array;
   spkiDer: Uint8Array;
   csrSha256: string;
   publicKeySha256: string;
+  /** The request code (docs/security.md "Request codes"), `XXXX-XXXX-XXXX-XXXX`. */
+  requestCode: string;
 }
 
 /** The approval: the signed zip and everything the audit record and the CLI report need. */
@@ -337,10 +357,22 @@ export async function verifyRequestZip(zipBytes: Uint8Array, deps: CoreDeps): Pr
     certType: s.certType!,
     certRole: s.certRole!,
     siteDocument: s.siteDocument!,
+    siteYamlBytes: s.siteBytes!,
     csrPem: s.csrPem!,
     spkiDer: s.csr!.spkiDer,
     csrSha256: s.csrSha256!,
     publicKeySha256: s.publicKeySha256!,
+    requestCode: await requestCode(
+      {
+        project: s.project!,
+        name: s.name!,
+        org: s.org!,
+        certType: s.certType!,
+        spkiDer: s.csr!.spkiDer,
+        siteYaml: s.siteBytes!,
+      },
+      deps,
+    ),
   };
 }
 
@@ -444,19 +476,31 @@ export async function loadCa(
 
 /**
  * Loads `rootCA.key` and checks that it is the key of `root` (validation.md §4.3 row 30):
- * `CA_NOT_FOUND` when absent, `CA_LOAD_FAILED` when unreadable, encrypted or not the root's key.
+ * `CA_NOT_FOUND` when absent, `CA_LOAD_FAILED` when unreadable or not the root's key. An
+ * encrypted key is opened with `inputs.unlockCaKey` (`PASSPHRASE_REQUIRED` without it).
  */
 export async function loadCaKey(
-  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey">,
+  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey" | "unlockCaKey">,
   root: ParsedCertificate,
   deps: CoreDeps,
 ): Promise<LoadedPrivateKey> {
-  if (!inputs.rootCaKey.bytes)
-    throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
+  const bytes = inputs.rootCaKey.bytes;
+  if (!bytes) throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
   let caKey: LoadedPrivateKey;
   try {
-    caKey = await parsePrivateKeyPem(inputs.rootCaKey.bytes, deps);
+    if (isEncryptedKeyPem(bytes)) {
+      if (!inputs.unlockCaKey) {
+        throw new FlareError("PASSPHRASE_REQUIRED", {
+          message: `The root CA key ${inputs.rootCaKey.path} is encrypted and no passphrase was given.`,
+          hint: "Give its passphrase: 'nvflare cert approve' asks on the terminal or reads --passphrase-file / --passphrase-env; the web app has a passphrase field.",
+        });
+      }
+      caKey = await loadPkcs8(await inputs.unlockCaKey(bytes), deps);
+    } else {
+      caKey = await parsePrivateKeyPem(bytes, deps);
+    }
   } catch (error) {
+    if (error instanceof FlareError) throw error;
     throw new FlareError("CA_LOAD_FAILED", {
       message: `Failed to load root CA material from ${inputs.caDir}.`,
       detail: String(error instanceof Error ? error.message : error),
@@ -479,6 +523,33 @@ export async function loadCaKey(
     });
   }
   return caKey;
+}
+
+/**
+ * Decrypts an encrypted `rootCA.key` with `passphrase` (the host's {@link ApprovalInputs}
+ * `unlockCaKey` calls this): `CA_KEY_LOCKED` for a wrong passphrase, `CA_LOAD_FAILED` for a
+ * key in a form we do not read. Returns the DER PKCS#8.
+ */
+export async function unlockCaKeyPem(
+  pem: Uint8Array,
+  passphrase: string,
+  keyPath: string,
+  deps: Pick<CoreDeps, "crypto">,
+): Promise<Uint8Array> {
+  try {
+    return await decryptPrivateKey(pem, passphrase, deps);
+  } catch (error) {
+    if (error instanceof WrongPassphraseError) {
+      throw new FlareError("CA_KEY_LOCKED", {
+        message: `The passphrase does not unlock the root CA key ${keyPath}.`,
+      });
+    }
+    throw new FlareError("CA_LOAD_FAILED", {
+      message: `Failed to load the root CA key ${keyPath}.`,
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
 }
 
 function loadProfile(file: MaybeFile, project: string): ProjectProfile {
@@ -510,6 +581,8 @@ export interface ApprovalPlan {
  */
 export async function planApproval(inputs: ApprovalInputs, deps: CoreDeps): Promise<ApprovalPlan> {
   const verified = await verifyRequestZip(inputs.requestZip, deps);
+  if (inputs.expectedCode !== undefined) checkRequestCode(verified, inputs.expectedCode);
+  if (inputs.roster) checkAgainstRoster(inputs.roster, verified);
   const ca = await loadCa(inputs, verified.project, deps);
   const profile = loadProfile(inputs.profile, verified.project);
   if (verified.certType === "server" && verified.name !== profile.server.host) {
@@ -645,6 +718,24 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     caMetadata: ca.metadata,
     hashes,
   };
+}
+
+/**
+ * `--expect-code`: the code the participant read out must be this zip's (case, spaces and
+ * dashes ignored). A code that is not 16 base32 characters is refused as a typo.
+ */
+export function checkRequestCode(verified: VerifiedRequest, expected: string): void {
+  if (normalizeRequestCode(expected) === undefined) {
+    throw invalidArgs(
+      `the expected request code '${expected}' is not 16 base32 characters (XXXX-XXXX-XXXX-XXXX)`,
+      "Type the code exactly as the participant read it; case, spaces and dashes do not matter.",
+    );
+  }
+  if (!sameRequestCode(verified.requestCode, expected)) {
+    throw new FlareError("REQUEST_CODE_MISMATCH", {
+      message: `The request code of ${verified.name}'s request zip is ${verified.requestCode}, not ${normalizeRequestCode(expected)}: nothing was signed.`,
+    });
+  }
 }
 
 function signingFailed(reason: string): FlareError {

@@ -23,7 +23,10 @@ export interface RootCaParams {
 
 /** The CA files to write, all computed before anything touches the disk. */
 export interface RootCa {
+  /** PKCS#1 PEM, what `cert init` writes by default (NVFlare reads it). */
   keyPem: string;
+  /** The same key as DER PKCS#8, for `cert init --encrypt-key` (encryptPrivateKey). */
+  keyPkcs8Der: Uint8Array;
   certPem: string;
   /** `ca.json` text (artifacts.md §8), Python `indent=2` style. */
   caJson: string;
@@ -54,7 +57,14 @@ export async function createRootCa(params: RootCaParams, deps: CoreDeps): Promis
       { indent: 2 },
     );
     const validUntil = isoSeconds(new Date(now.getTime() + params.validDays * 86_400_000));
-    return { keyPem: keys.privateKeyPem, certPem, caJson, fingerprint, validUntil };
+    return {
+      keyPem: keys.privateKeyPem,
+      keyPkcs8Der: keys.pkcs8Der,
+      certPem,
+      caJson,
+      fingerprint,
+      validUntil,
+    };
   } catch (error) {
     if (error instanceof FlareError) throw error;
     throw new FlareError("CERT_GENERATION_FAILED", {

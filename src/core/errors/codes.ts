@@ -225,6 +225,46 @@ export const ERROR_CODES = {
     message: "Some request zips could not be approved.",
     hint: "Fix or remove the failed request zips and approve them again; the others were processed.",
   },
+  CA_KEY_LOCKED: {
+    exit: 4,
+    message: "The passphrase does not unlock the root CA key.",
+    hint: "Nothing was signed. Check the passphrase (a --passphrase-file's first line, or the variable --passphrase-env names); if it is lost, the key cannot be recovered and a new CA is needed ('nvflare cert init' in a fresh directory).",
+  },
+  PASSPHRASE_REQUIRED: {
+    exit: 4,
+    message: "A passphrase is needed and none could be read.",
+    hint: "Run the command in a terminal to be asked for it (nothing is echoed), or pass --passphrase-file FILE (first line) or --passphrase-env NAME (an environment variable). It is never taken from the command line.",
+  },
+  REQUEST_CODE_MISMATCH: {
+    exit: 4,
+    message: "The request code does not match the request zip.",
+    hint: "Do not approve: this zip is not the one the participant made (or the code was misheard). Ask the participant to read the code from their request folder again, or to send a new request.",
+  },
+  ROSTER_INVALID: {
+    exit: 4,
+    message: "Invalid roster.",
+    hint: "Fix the field named above; a roster lists participants with name, type (server, client, admin), org, role (admins only) and optionally request_code.",
+  },
+  ROSTER_NOT_LISTED: {
+    exit: 4,
+    message: "The participant is not on the roster.",
+    hint: "Do not approve a request you did not expect. If the participant is genuine, add it to the roster (with its request code, read out by the participant) and approve again.",
+  },
+  ROSTER_MISMATCH: {
+    exit: 4,
+    message: "The request differs from the roster.",
+    hint: "Do not approve: the request asks for something other than what you expected. Ask the participant for a new request, or correct the roster if it is wrong.",
+  },
+  ROSTER_DUPLICATE_REQUEST: {
+    exit: 4,
+    message: "Several request zips are for the same participant.",
+    hint: "At most one of them is genuine: list the participant's request code in the roster (read out by the participant) so that only the genuine zip is approved, or remove the others.",
+  },
+  KIT_UPDATE_MISMATCH: {
+    exit: 4,
+    message: "The signed zip is not for this startup kit.",
+    hint: "package --update only renews a kit of the same participant, project and root CA; package the signed zip without --update into its own kit (or use the signed zip made for this kit).",
+  },
   UI_NOT_BUILT: {
     exit: 1,
     message: "The web app is not built.",

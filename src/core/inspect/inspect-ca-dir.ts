@@ -4,6 +4,7 @@ import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
 import { parseJson } from "../json/parse-json.ts";
 import { parseCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
+import { encryptedKeyDer, isEncryptedKeyPem, readEncryptionParams } from "../x509/encrypted-key.ts";
 import { fingerprintSha256 } from "../x509/fingerprint.ts";
 import { signingCaProblem } from "../x509/issue.ts";
 import {
@@ -38,8 +39,8 @@ export async function inspectCaDir(
   deps: CoreDeps,
 ): Promise<InspectReport> {
   const now = deps.now();
-  const state: { ca?: LoadedCa } = {};
-  const steps: CheckStep<{ ca?: LoadedCa }>[] = [
+  const state: CaDirState = {};
+  const steps: CheckStep<CaDirState>[] = [
     {
       id: "ca-info",
       pass: "ca.json matches rootCA.pem: project = root CN, two-digit deploy version, same fingerprint",
@@ -50,12 +51,20 @@ export async function inspectCaDir(
     {
       id: "key-matches-certificate",
       needs: ["ca-info"],
-      pass: "rootCA.key is an unencrypted RSA key and the key of rootCA.pem",
+      pass: (s) =>
+        s.encryption
+          ? `rootCA.key is encrypted (${s.encryption}); without its passphrase inspect cannot compare it with rootCA.pem ('cert approve' does, once unlocked)`
+          : "rootCA.key is an unencrypted RSA key and the key of rootCA.pem",
       run: async (s) => {
-        if (!input.rootCaKey.bytes) {
+        const key = input.rootCaKey.bytes;
+        if (!key) {
           throw new FlareError("CA_NOT_FOUND", {
             message: `rootCA.key is missing from ${input.caDir}: this CA cannot approve requests.`,
           });
+        }
+        if (isEncryptedKeyPem(key)) {
+          s.encryption = encryptionSummary(key);
+          return;
         }
         await loadCaKey(input, s.ca!.root, deps);
       },
@@ -88,6 +97,25 @@ export async function inspectCaDir(
   return { artifact: "ca-dir", facts: await caFacts(input, now, deps), checks };
 }
 
+interface CaDirState {
+  ca?: LoadedCa;
+  /** How rootCA.key is encrypted, when it is. */
+  encryption?: string;
+}
+
+/** `PBES2, PBKDF2-HMAC-SHA256, 600000 iterations, AES-256-CBC`; CA_LOAD_FAILED when unreadable. */
+function encryptionSummary(pem: Uint8Array): string {
+  try {
+    const p = readEncryptionParams(encryptedKeyDer(pem));
+    return `PBES2, PBKDF2-HMAC-${p.prfHash.replace("-", "")}, ${p.iterations} iterations, ${p.cipher}`;
+  } catch (error) {
+    throw new FlareError("CA_LOAD_FAILED", {
+      message: "Failed to load root CA material.",
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
 async function caFacts(input: CaDirInput, now: Date, deps: CoreDeps): Promise<Facts> {
   const facts: Facts = {};
   let metadata: Record<string, unknown> = {};
@@ -113,8 +141,14 @@ async function caFacts(input: CaDirInput, now: Date, deps: CoreDeps): Promise<Fa
     }
   }
   addFact(facts, "recorded_fingerprint", factOf(metadata.rootCA_fingerprint));
-  facts.key = input.rootCaKey.bytes
-    ? `rootCA.key: ${(await describePrivateKey(input.rootCaKey.bytes, deps)).keyType} (contents never shown)`
-    : "rootCA.key: missing";
+  const key = input.rootCaKey.bytes;
+  if (!key) facts.key = "rootCA.key: missing";
+  else if (isEncryptedKeyPem(key)) {
+    let how = "unreadable parameters";
+    try {
+      how = encryptionSummary(key);
+    } catch {}
+    facts.key = `rootCA.key: encrypted PKCS#8 (${how}) (contents never shown)`;
+  } else facts.key = `rootCA.key: ${(await describePrivateKey(key, deps)).keyType} (contents never shown)`;
   return facts;
 }

@@ -4,6 +4,7 @@ import { securityMismatchConsequence } from "../package/consistency.ts";
 import { daysLeft } from "./certificate-facts.ts";
 import { CheckFailure, type CheckStep, collectChecks } from "./check-steps.ts";
 import { examineKit, type KitInput, type KitSummary } from "./inspect-kit.ts";
+import { EXPIRY_WARNING_DAYS } from "./renewal-advice.ts";
 import type { Facts, InspectOptions, InspectReport } from "./types.ts";
 
 /** A folder holding several startup kits, e.g. `<workspace>/<project>/prod_NN` (startup-kits.md §1). */
@@ -15,7 +16,7 @@ export interface KitSetInput {
 }
 
 /** Certificates expiring sooner than this many days are flagged by `expiry-window`. */
-export const EXPIRY_WARNING_DAYS = 30;
+export { EXPIRY_WARNING_DAYS } from "./renewal-advice.ts";
 
 // startup-kits.md §4: use_aio only swaps the driver (grpc→agrpc, tcp→atcp); same endpoint.
 const SYNC_SCHEME: Record<string, string> = { agrpc: "grpc", atcp: "tcp" };
@@ -95,6 +96,7 @@ export async function inspectKitSet(
           }
         }
         if (soon.length > 0)
+          // Each kit's own report says what to run (its `renewal` fact).
           throw new CheckFailure(`expiring within ${EXPIRY_WARNING_DAYS} days: ${soon.join("; ")}`);
       },
     },

@@ -9,10 +9,12 @@ import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import {
   certificateFacts,
   certificateIdentity,
+  daysLeft,
   expectedFingerprintStep,
   validNowStep,
 } from "./certificate-facts.ts";
 import { CheckFailure, type CheckStep, collectChecks } from "./check-steps.ts";
+import { EXPIRY_WARNING_DAYS, renewalAdvice } from "./renewal-advice.ts";
 import type { Facts, InspectOptions, InspectReport } from "./types.ts";
 
 /** A startup kit folder as read from disk (startup-kits.md §3). */
@@ -230,6 +232,10 @@ export async function examineKit(
   if (state.cert) {
     Object.assign(facts, certificateFacts(state.cert, now));
     facts.public_key_sha256 = await spkiSha256(state.cert.spkiDer, deps);
+    // Only when it is time: what to run so the renewal keeps the kit's local/ settings.
+    const days = daysLeft(state.cert.notAfter, now);
+    if (days < EXPIRY_WARNING_DAYS)
+      facts.renewal = renewalAdvice(state.cert.subject.commonName ?? "<name>", days);
   }
   if (state.fingerprint) facts.rootca_fingerprint_sha256 = state.fingerprint;
   const summary: KitSummary = { folder: input.folder };

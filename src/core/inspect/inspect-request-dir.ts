@@ -14,6 +14,7 @@ import {
 } from "../package/check-local-request.ts";
 import { checkSignedZip, type SignedZipCheck, verifySignedZip } from "../package/verify-signed-zip.ts";
 import { checkSiteIdentityMatches, readSiteIdentity } from "../participant/site-yaml.ts";
+import { requestCodeOfZip } from "../request/request-code.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, spkiSha256 } from "../x509/fingerprint.ts";
 import { parsePrivateKeyPem } from "../x509/keys.ts";
@@ -307,6 +308,11 @@ async function requestDirFacts(
   const facts: Facts = { name: input.name };
   const request = state.request ?? {};
   for (const [fact, field] of REQUEST_FACTS) addFact(facts, fact, factOf(request[field]));
+  // The code of the zip in the folder, recomputed (request-code.txt is only a note of it).
+  if (input.requestZip) {
+    const code = await requestCodeOfZip(input.requestZip, deps).catch(() => undefined);
+    if (code !== undefined) facts.request_code = code;
+  }
   const override = localOverride(input.siteYaml);
   if (override !== undefined) facts.connection_security_override = override;
   if (input.key) {

@@ -39,6 +39,7 @@ describe("inspectRequestZip", () => {
       "created_at",
       "csr_subject",
       "public_key_sha256",
+      "request_code",
       "members",
       "sha256",
     ]);

@@ -2,6 +2,7 @@ import { checkRequestZip } from "../approval/approve-request.ts";
 import { sha256Hex } from "../bytes/hash.ts";
 import type { CoreDeps } from "../deps.ts";
 import { isMapping } from "../inputs/structured.ts";
+import { requestCodeOfZip } from "../request/request-code.ts";
 import { spkiSha256 } from "../x509/fingerprint.ts";
 import { addFact, factOf, noRootToCompare } from "./certificate-facts.ts";
 import type { Facts, InspectOptions, InspectReport } from "./types.ts";
@@ -36,6 +37,9 @@ export async function inspectRequestZip(
     facts.csr_subject = found.csr.subject.toString();
     facts.public_key_sha256 = await spkiSha256(found.csr.spkiDer, deps);
   }
+  // What the participant reads out; compare it with what they said (`cert approve --expect-code`).
+  const code = await requestCodeOfZip(zipBytes, deps).catch(() => undefined);
+  if (code !== undefined) facts.request_code = code;
   const participants = found.siteDocument?.participants;
   const participant = Array.isArray(participants) ? participants[0] : undefined;
   if (isMapping(participant) && participant.host_names !== undefined) {

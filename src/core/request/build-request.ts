@@ -11,6 +11,7 @@ import { spkiSha256 } from "../x509/fingerprint.ts";
 import { generateRsaKeyPair, type RsaKeyPair } from "../x509/keys.ts";
 import { dumpYaml } from "../yaml/dump-yaml.ts";
 import { writeZip } from "../zip/write-zip.ts";
+import { requestCodeOfZip } from "./request-code.ts";
 
 /** Everything `cert request` writes, computed before the first byte hits the disk. */
 export interface RequestBundle {
@@ -30,6 +31,8 @@ export interface RequestBundle {
   /** `<name>.request.zip`: request.json, site.yaml, <name>.csr (artifacts.md §7). */
   requestZip: Uint8Array;
   publicKeySha256: string;
+  /** The request code of `requestZip` (docs/security.md "Request codes"). */
+  requestCode: string;
 }
 
 /** A UUID4 as 32 lowercase hex characters (artifacts.md §6 `request_id`). */
@@ -109,5 +112,7 @@ export async function buildRequest(
     request,
     requestZip,
     publicKeySha256,
+    // From the zip's bytes, exactly as the Project Admin will compute it.
+    requestCode: await requestCodeOfZip(requestZip, deps),
   };
 }

@@ -11,7 +11,7 @@ import { buildRequest } from "./build-request.ts";
 import { privateFolderReadme, requestFolderFiles } from "./request-folder.ts";
 
 describe("requestFolderFiles", () => {
-  test("lists the five files cert request writes, with its modes, the zip last", async () => {
+  test("lists the six files cert request writes, with its modes, the zip last", async () => {
     const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, "examples", "hospital", "hospital-b.yaml")));
     const definition = parseParticipantDefinition(
       parseYamlMapping(bytes, "hospital-b.yaml"),
@@ -26,11 +26,13 @@ describe("requestFolderFiles", () => {
         ["hospital-b.csr", 0o644],
         ["site.yaml", 0o644],
         ["request.json", 0o600],
+        ["request-code.txt", 0o644],
         ["hospital-b.request.zip", 0o600],
       ],
     );
     assert.equal(fromUtf8(files[0]?.bytes as Uint8Array), bundle.keyPem);
-    assert.equal(files[4]?.bytes, bundle.requestZip);
+    assert.equal(fromUtf8(files[4]?.bytes as Uint8Array), `${bundle.requestCode}\n`);
+    assert.equal(files[5]?.bytes, bundle.requestZip);
   });
 });
 

@@ -1,14 +1,16 @@
 import { utf8 } from "../bytes/encoding.ts";
 import type { FolderFile } from "../ca/plan-ca-folder.ts";
 import type { RequestBundle } from "./build-request.ts";
+import { REQUEST_CODE_FILE, requestCodeFile } from "./request-code.ts";
 
 /** The name of the note that private archives carry beside the folder's own files. */
 export const PRIVATE_README = "README-PRIVATE-KEY.txt";
 
 /**
  * The files of a request folder as `cert request` writes them (artifacts.md §3): the key
- * (0600), the CSR and the local site.yaml (0644), request.json and the request zip (0600), in
- * its write order (the zip last: its presence marks a complete folder).
+ * (0600), the CSR and the local site.yaml (0644), request.json (0600), the request code
+ * (0644, not secret) and the request zip (0600), in its write order (the zip last: its
+ * presence marks a complete folder).
  */
 export function requestFolderFiles(bundle: RequestBundle): FolderFile[] {
   const { name } = bundle;
@@ -17,6 +19,7 @@ export function requestFolderFiles(bundle: RequestBundle): FolderFile[] {
     { name: `${name}.csr`, bytes: utf8(bundle.csrPem), mode: 0o644 },
     { name: "site.yaml", bytes: utf8(bundle.localSiteYaml), mode: 0o644 },
     { name: "request.json", bytes: utf8(bundle.requestJson), mode: 0o600 },
+    { name: REQUEST_CODE_FILE, bytes: requestCodeFile(bundle.requestCode), mode: 0o644 },
     { name: `${name}.request.zip`, bytes: bundle.requestZip, mode: 0o600 },
   ];
 }
