@@ -7,8 +7,14 @@ import {
 } from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
-import { checkWritableDir, commitFiles, recoverStale } from "./atomic-write.ts";
+import { appendEntries } from "../core/ledger/append.ts";
+import { LEDGER_FILE } from "../core/ledger/entry.ts";
+import { issueFieldsOf } from "../core/ledger/issue-entry.ts";
+import { assertLedgerOk } from "../core/ledger/verify-ledger.ts";
+import { checkWritableDir, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
+import { withCaLock } from "./ca-lock.ts";
+import { commitApproval, loadLedger, recoverLedger } from "./ledger-store.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { caKeyModeWarning } from "./permission-warnings.ts";
 import { MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
@@ -44,6 +50,9 @@ export interface ApproveCertResult {
   requestId: string;
   fingerprint: string;
   audit: string;
+  /** The seq of this approval's ledger entry, and whether it started the ledger. */
+  ledgerSeq: number;
+  ledgerStarted: boolean;
   approval: Approval;
 }
 
@@ -100,18 +109,43 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   // Leftovers of a killed earlier run beside the signed zip go first (docs/security.md).
   recoverStale(dirname(signedZip));
   recoverAuditDirs(env.home);
-  checkSignedZipTarget(signedZip, options.force === true);
-  // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
-  checkWritableDir(dirname(signedZip));
   const existsError = () =>
     new FlareError("CERT_ALREADY_EXISTS", { message: `Signed certificate already exists at ${signedZip}.` });
-  commitFiles(
-    dirname(signedZip),
-    [{ name: basename(signedZip), bytes: approval.signedZip, mode: 0o600, exclusive: !options.force }],
-    {
-      existsError,
-    },
-  );
+  // The CA lock orders approvals: each one chains to the entry the one before committed.
+  const ledger = await withCaLock(caDir, async () => {
+    recoverLedger(caDir);
+    checkSignedZipTarget(signedZip, options.force === true);
+    // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
+    checkWritableDir(dirname(signedZip));
+    const { files, state } = await loadLedger(caDir, approval.signer.root.spkiDer, env.deps);
+    assertLedgerOk(state, options.caDir);
+    const fields = await issueFieldsOf(approval, env.deps);
+    const append = await appendEntries(
+      files.ledger ?? new Uint8Array(),
+      state.tip,
+      [fields],
+      approval.signer.key.privateKey,
+      env.deps,
+    );
+    const created = makeDirs(dirname(signedZip), 0o700);
+    try {
+      commitApproval(caDir, files, append, {
+        path: signedZip,
+        bytes: approval.signedZip,
+        exclusive: !options.force,
+        existsError,
+      });
+    } catch (error) {
+      removeDirs(created);
+      throw error;
+    }
+    return { seq: append.tip.seq, started: state.absent };
+  });
+  if (ledger.started) {
+    env.note(
+      `Note: started the issuance ledger ${join(options.caDir, LEDGER_FILE)}: this CA folder had none (made by the reference nvflare or an older version); certificates it signed before are not in it.`,
+    );
+  }
 
   const requestId = String(verified.request.request_id);
   const deps = env.deps;
@@ -165,6 +199,8 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     requestId,
     fingerprint: approval.fingerprint,
     audit,
+    ledgerSeq: ledger.seq,
+    ledgerStarted: ledger.started,
     approval,
   };
 }

@@ -67,7 +67,7 @@ export function parseTempName(name: string): { base: string; tag: TempTag; pid: 
 }
 
 /** True while a process with this pid exists (ours always counts as alive). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {

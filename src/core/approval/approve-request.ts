@@ -91,6 +91,10 @@ export interface Approval {
   provisionVersion: string;
   profile: ProjectProfile;
   caMetadata: Record<string, unknown>;
+  /** The certificate just issued. */
+  issued: ParsedCertificate;
+  /** The root and its key, which also sign the issuance ledger's entry (docs/security.md). */
+  signer: { root: ParsedCertificate; key: LoadedPrivateKey };
   hashes: {
     siteYaml: string;
     certificate: string;
@@ -643,6 +647,8 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     provisionVersion: ca.provisionVersion,
     profile,
     caMetadata: ca.metadata,
+    issued,
+    signer: { root: ca.root, key: caKey },
     hashes,
   };
 }
