@@ -2,7 +2,10 @@ import type { CommandGroup, CommandSpec } from "../command-spec.ts";
 import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
+import { certLedgerVerify } from "./cert-ledger-verify.ts";
+import { certList } from "./cert-list.ts";
 import { certRequest } from "./cert-request.ts";
+import { certRevoke } from "./cert-revoke.ts";
 import { kitCrlInstall } from "./kit-crl-install.ts";
 import { packageKit } from "./package.ts";
 import { ui } from "./ui.ts";
@@ -13,6 +16,9 @@ export const COMMANDS: CommandSpec[] = [
   certRequest,
   certApprove,
   certInspect,
+  certList,
+  certRevoke,
+  certLedgerVerify,
   packageKit,
   kitCrlInstall,
   ui,

@@ -93,3 +93,9 @@ describe("writeCrl", () => {
     });
   });
 });
+
+test("every reason cert revoke accepts has a CRLReason code", async () => {
+  const { REVOCATION_REASONS } = await import("../ledger/reasons.ts");
+  for (const r of REVOCATION_REASONS) assert.notEqual(crlReasonCode(r), undefined, r);
+  assert.equal(REVOCATION_REASONS.includes("removeFromCRL"), false);
+});

@@ -39,11 +39,6 @@ export function crlReasonCode(name: string): number | undefined {
   return undefined;
 }
 
-/** The CRLReason names `cert revoke --reason` accepts. removeFromCRL only exists in delta CRLs. */
-export const REVOCATION_REASONS: readonly string[] = Object.values(CRL_REASONS).filter(
-  (r) => r !== "removeFromCRL",
-);
-
 function time(date: Date): Uint8Array {
   return new Uint8Array(AsnConvert.serialize(new Time(date)));
 }
