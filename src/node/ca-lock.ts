@@ -68,7 +68,14 @@ export async function withCaLock<T>(
   let held = false;
   for (let pause = 20; !held; pause = Math.min(pause * 2, 250)) {
     try {
-      writeNewFile(path, new TextEncoder().encode(mine), 0o600);
+      // Written whole beside it, then linked into place: a lock is never seen half-written.
+      const temp = tempSibling(path);
+      try {
+        writeNewFile(temp, new TextEncoder().encode(mine), 0o600);
+        linkSync(temp, path);
+      } finally {
+        discard(temp);
+      }
       held = true;
       break;
     } catch (error) {
