@@ -37,7 +37,10 @@ describe("the CLI surface", () => {
     const run = cli("cert");
     assert.equal(run.code, 4);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect\} \.\.\.\n/);
+    assert.match(
+      run.stderr,
+      /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect,list,revoke,ledger\} \.\.\.\n/,
+    );
     assert.ok(
       run.stderr.endsWith(
         "\n\nInvalid arguments. \u2014 cert subcommand required\nHint: Run with -h for usage.\nCode: INVALID_ARGS (exit 4)\n",
@@ -143,7 +146,9 @@ describe("the CLI surface", () => {
         assert.equal(run.stderr, "");
         assert.match(
           run.stdout,
-          new RegExp(`^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect\\} \\.\\.\\.\\n`),
+          new RegExp(
+            `^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect,list,revoke,ledger\\} \\.\\.\\.\\n`,
+          ),
         );
         const subcommands = [...run.stdout.matchAll(/^ {2}([a-z]+) {4,}(.+)$/gm)].map((m) => [m[1], m[2]]);
         assert.deepEqual(
