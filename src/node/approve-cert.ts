@@ -99,7 +99,8 @@ function maybeFile(path: string, shown: string): MaybeFile {
 export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Promise<ApproveCertResult> {
   const { zipPath, zipBytes, inputs } = readApprovalInputs(options, env);
   const caDir = resolve(env.cwd, options.caDir);
-  const approval = await approveRequest(inputs, env.deps);
+  inputs.crlPem = readCaCrl(caDir);
+  let approval = await approveRequest(inputs, env.deps);
   if (options.warnKeyMode !== false) {
     const warning = caKeyModeWarning(join(caDir, "rootCA.key"));
     if (warning) env.note(warning);
@@ -114,6 +115,12 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   // The CA lock orders approvals: each one chains to the entry the one before committed.
   const ledger = await withCaLock(caDir, async () => {
     recoverLedger(caDir);
+    // A revocation committed since the CRL was read: sign with the CRL that is current now.
+    const crlNow = readCaCrl(caDir);
+    if (!sameBytes(crlNow, inputs.crlPem)) {
+      inputs.crlPem = crlNow;
+      approval = await approveRequest(inputs, env.deps);
+    }
     checkSignedZipTarget(signedZip, options.force === true);
     // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
     checkWritableDir(dirname(signedZip));
@@ -203,6 +210,22 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     ledgerStarted: ledger.started,
     approval,
   };
+}
+
+/** The CA folder's `crl.pem` (written by `cert revoke`), or undefined when it has none. */
+function readCaCrl(caDir: string): Uint8Array | undefined {
+  const read = tryReadFile(join(caDir, "crl.pem"));
+  if (read.ok) return read.bytes;
+  if (read.reason === "missing") return undefined;
+  throw new FlareError("CRL_INVALID", {
+    message: `Cannot read ${join(caDir, "crl.pem")}.`,
+    detail: read.detail,
+  });
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

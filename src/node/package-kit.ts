@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
+import { PACKAGE_GUARD_MODULE } from "../core/crl/kit-layout.ts";
 import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
@@ -8,12 +9,14 @@ import { parseJson } from "../core/json/parse-json.ts";
 import { buildKit } from "../core/kit/build-kit.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
+import { addCrlToServerKit, type CrlSource, checkPackageCrls } from "../core/package/package-crl.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
 import { parseSoleCertificate } from "../core/x509/sole-certificate.ts";
 import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { readPackageAsset } from "./package-assets.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
 import { writeTreeAtomic } from "./write-tree.ts";
 
@@ -28,6 +31,8 @@ export interface PackageOptions {
   /** Expected root CA fingerprint, any accepted spelling (certificates.md §7). */
   fingerprint?: string | undefined;
   force?: boolean;
+  /** `--crl`: a CRL of the project's CA to check the certificate against (package-crl.ts). */
+  crl?: string | undefined;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -44,6 +49,16 @@ export interface PackageResult {
   fingerprint: string;
   prodDir: string;
   requestDir: string;
+}
+
+/** The `--crl` file, read for the core; `CRL_NOT_FOUND` when it is missing. */
+function readCrlOption(path: string | undefined, env: NodeEnv): CrlSource | undefined {
+  if (path === undefined) return undefined;
+  const read = tryReadFile(resolve(env.cwd, path), MAX_INPUT_BYTES);
+  if (read.ok) return { label: path, bytes: read.bytes };
+  if (read.reason === "missing")
+    throw new FlareError("CRL_NOT_FOUND", { message: `CRL file not found: ${path}.` });
+  throw new FlareError("CRL_INVALID", { message: `Cannot read the CRL ${path}.`, detail: read.detail });
 }
 
 /**
@@ -80,6 +95,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       "Warning: Root CA SHA256 fingerprint was not verified. Use --fingerprint to verify it out-of-band.",
     );
   }
+  // A revoked certificate is refused before anything else is read or written.
+  const crl = await checkPackageCrls(approval, options.input, readCrlOption(options.crl, env), env.deps);
 
   const requestDir = discoverRequestDir(
     { name: approval.name, requestId: approval.requestId },
@@ -157,6 +174,18 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
     rootCaPem: approval.rootPem,
     ...(customCaCert ? { customCaCert } : {}),
   });
+  if (crl && approval.certType === "server") {
+    // The server enforces revocation for everyone: its kit gets the CRL and the guard.
+    const label = options.crl ?? `${options.input} (signed.json crl_pem)`;
+    for (const warning of await addCrlToServerKit(
+      tree,
+      crl,
+      label,
+      readPackageAsset(PACKAGE_GUARD_MODULE),
+      env.deps,
+    ))
+      env.note(warning);
+  }
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,

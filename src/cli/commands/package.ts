@@ -47,6 +47,14 @@ export const packageKit: CommandSpec = {
       type: "boolean",
       description: "replace prod_<NN>/<name> only (never bypasses the root CA check)",
     },
+    {
+      name: "--crl",
+      key: "crl",
+      type: "path",
+      metavar: "CRL",
+      description:
+        "a CRL of the project's CA (PEM or DER) to check the certificate against, besides the one in the signed zip; a server kit gets the newer one",
+    },
   ],
   examples: [
     "nvflare package hospital-a/hospital-a.signed.zip --fingerprint SHA256:64:9D:...:7C:D5",
@@ -61,6 +69,7 @@ export const packageKit: CommandSpec = {
         requestDir: options.requestDir as string | undefined,
         fingerprint: options.fingerprint as string | undefined,
         force: options.force === true,
+        crl: options.crl as string | undefined,
       },
       nodeEnv(
         cwd,

@@ -19,6 +19,7 @@ import {
   isValidHostName,
   pyTruthy,
 } from "../names/name-rules.ts";
+import { loadTrustedCrl, SIGNED_CRL_KEY } from "../package/package-crl.ts";
 import {
   checkSanitizedSiteParticipant,
   checkSiteIdentityMatches,
@@ -62,6 +63,8 @@ export interface ApprovalInputs {
   profile: MaybeFile;
   /** Leaf validity in days (default 1095 at the CLI). */
   validDays: number;
+  /** The CA folder's current `crl.pem`, if it has one: carried in signed.json (package-crl.ts). */
+  crlPem?: Uint8Array | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -618,6 +621,16 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     },
   };
   if (verified.certRole !== null) signedJson.cert_role = verified.certRole;
+  if (inputs.crlPem !== undefined) {
+    const crl = await loadTrustedCrl(
+      { label: `${inputs.caDir}/crl.pem`, bytes: inputs.crlPem },
+      ca.root,
+      `${inputs.caDir}/rootCA.pem`,
+      deps,
+    );
+    // An extra signed.json key: NVFlare ignores it, the CA's signature covers it.
+    signedJson[SIGNED_CRL_KEY] = crl.pem;
+  }
   const signedJsonText = dumpJson(signedJson, { indent: 2 });
   let signature: string;
   try {
