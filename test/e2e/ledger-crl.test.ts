@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CliRun, okData, runCli } from "../helpers/cli.ts";
@@ -169,5 +169,46 @@ describe("package and the CRL", () => {
     assert.equal(run.json?.error_code, "CRL_ISSUER_MISMATCH");
     const missing = pkg("hospital-b", "--crl", "nope.pem", "--force");
     assert.equal(missing.json?.error_code, "CRL_NOT_FOUND");
+  });
+
+  test("cert inspect: a CA folder reports its ledger and CRL, a prod folder the kits its CRL revokes", () => {
+    const ca = okData(cli(["cert", "inspect", "ca"])) as unknown as {
+      facts: Record<string, string>;
+      checks: { id: string; ok: boolean }[];
+    };
+    assert.match(ca.facts.ledger ?? "", /^4 entries \(3 issued, 1 revocations\), head [0-9a-f]{64}$/);
+    assert.match(ca.facts.crl ?? "", /^CRL number 1, 1 revoked serial\(s\), nextUpdate /);
+    assert.deepEqual(
+      ca.checks.filter((c) => c.id === "ledger" || c.id === "crl").map((c) => [c.id, c.ok]),
+      [
+        ["ledger", true],
+        ["crl", true],
+      ],
+    );
+    // The server kit (with its CRL) beside the kit of the revoked hospital-a, packaged before.
+    const prod = join(world.work, "elsewhere/hospital_federation/prod_00");
+    cpSync(join(world.work, KIT, SERVER), join(prod, SERVER), { recursive: true });
+    const set = cli(["cert", "inspect", "elsewhere/hospital_federation/prod_00"]);
+    assert.equal(set.code, 4, set.stdout);
+    const data = set.json?.data as { failed: string[]; checks: { id: string; detail: string }[] };
+    assert.deepEqual(data.failed, ["not-revoked"]);
+    assert.match(
+      data.checks.find((c) => c.id === "not-revoked")?.detail ?? "",
+      new RegExp(
+        `revoked by the CRL of ${SERVER.replace(/\./g, "\\.")} \\(number 1\\): hospital-a \\(serial 0x`,
+      ),
+    );
+    const server = okData(cli(["cert", "inspect", `${KIT}/${SERVER}`])) as unknown as {
+      checks: { id: string; ok: boolean }[];
+    };
+    assert.equal(server.checks.find((c) => c.id === "not-revoked")?.ok, true);
+    // A ledger edited by hand fails the CA folder's inspection too.
+    const ledger = join(world.work, "ca", "ledger.jsonl");
+    const original = readFileSync(ledger, "utf8");
+    writeFileSync(ledger, original.replace('"hospital-b"', '"hospital-c"'));
+    const broken = cli(["cert", "inspect", "ca"]);
+    writeFileSync(ledger, original);
+    assert.equal(broken.code, 4);
+    assert.deepEqual((broken.json?.data as { failed: string[] }).failed, ["ledger"]);
   });
 });
