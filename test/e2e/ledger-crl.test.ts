@@ -209,6 +209,7 @@ describe("package and the CRL", () => {
     const broken = cli(["cert", "inspect", "ca"]);
     writeFileSync(ledger, original);
     assert.equal(broken.code, 4);
-    assert.deepEqual((broken.json?.data as { failed: string[] }).failed, ["ledger"]);
+    const brokenData = broken.json?.data as { failed: string[] };
+    assert.deepEqual(brokenData.failed, ["ledger"]);
   });
 });
