@@ -131,7 +131,7 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
       files.ledger ?? new Uint8Array(),
       state.tip,
       [fields],
-      approval.signer.key.privateKey,
+      approval.signer.privateKey,
       env.deps,
     );
     const created = makeDirs(dirname(signedZip), 0o700);

@@ -1,7 +1,7 @@
 import { utf8 } from "../bytes/encoding.ts";
 import { normalizeHash, sha256Hex } from "../bytes/hash.ts";
 import { isoSeconds } from "../bytes/time.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { FlareError, invalidArgs } from "../errors/flare-error.ts";
 import { isMapping, parseJsonObject, parseYamlMapping } from "../inputs/structured.ts";
 import { type CheckStep, collectChecks, runSteps } from "../inspect/check-steps.ts";
@@ -96,8 +96,11 @@ export interface Approval {
   caMetadata: Record<string, unknown>;
   /** The certificate just issued. */
   issued: ParsedCertificate;
-  /** The root and its key, which also sign the issuance ledger's entry (docs/security.md). */
-  signer: { root: ParsedCertificate; key: LoadedPrivateKey };
+  /**
+   * The root and its (non-extractable) WebCrypto key, which also sign the issuance ledger's
+   * entry (docs/security.md); never the key's bytes, so a logged result shows no key.
+   */
+  signer: { root: ParsedCertificate; privateKey: WebCryptoKey };
   hashes: {
     siteYaml: string;
     certificate: string;
@@ -661,7 +664,7 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     profile,
     caMetadata: ca.metadata,
     issued,
-    signer: { root: ca.root, key: caKey },
+    signer: { root: ca.root, privateKey: caKey.privateKey },
     hashes,
   };
 }
