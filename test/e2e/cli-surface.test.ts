@@ -28,7 +28,7 @@ describe("the CLI surface", () => {
     assert.equal(schema.command, "nvflare package");
     assert.deepEqual(
       schema.args.map((a: { name: string }) => a.name),
-      ["input", "--workspace", "--request-dir", "--fingerprint", "--force"],
+      ["input", "--workspace", "--request-dir", "--fingerprint", "--force", "--crl"],
     );
     assert.deepEqual(schema.args[3].aliases, ["--expected-fingerprint"]);
   });

@@ -166,7 +166,7 @@ describe("nvflare kit crl install", () => {
     assert.match(run.stdout, /exit codes:/);
     assert.match(
       cli("-h").stdout,
-      /\n {2}kit crl install {4}install a CRL and the revocation guard into a server kit\n/,
+      /\n {2}kit crl install {7}install a CRL and the revocation guard into a server kit\n/,
     );
   });
 });

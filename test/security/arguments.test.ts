@@ -54,6 +54,9 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["--out", "out.signed.zip"],
   ],
   "cert inspect": [["path", "ca"]],
+  "cert list": [["-c", "ca"]],
+  "cert revoke": [["-c", "ca"]],
+  "cert ledger verify": [["-c", "ca"]],
   "kit crl install": [
     ["crl", "ca/crl.pem"],
     ["kit_dir", "kit"],
@@ -62,6 +65,7 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["input", `${SITE}/${SITE}.signed.zip`],
     ["-w", "ws"],
     ["--request-dir", SITE],
+    ["--crl", "ca/crl.pem"],
   ],
 };
 
@@ -76,6 +80,10 @@ const PATH_ARGS = [
   "cert approve --profile",
   "cert approve --out",
   "cert inspect path",
+  "cert list -c/--ca-dir",
+  "cert revoke -c/--ca-dir",
+  "cert ledger verify -c/--ca-dir",
+  "package --crl",
   "package input",
   "package -w/--workspace",
   "package --request-dir",
