@@ -273,7 +273,7 @@ export const ERROR_CODES = {
   LEDGER_INVALID: {
     exit: 4,
     message: "The issuance ledger does not verify.",
-    hint: "Restore ledger.jsonl and ledger.head.json from a backup; 'nvflare cert ledger verify' names the first bad entry.",
+    hint: "Restore ledger.jsonl and ledger.head.json from a backup ('nvflare cert ledger verify' names the first bad entry); if the root CA was replaced with 'cert init --force', move both files aside to start a new ledger.",
   },
   CA_LOCKED: {
     exit: 1,
