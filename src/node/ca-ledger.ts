@@ -19,7 +19,7 @@ import {
   revocableByName,
   revokedSerials,
 } from "../core/ledger/cert-status.ts";
-import { LEDGER_FILE, LEDGER_HEAD_FILE, type LedgerEntry, type RevokeFields } from "../core/ledger/entry.ts";
+import type { LedgerEntry, RevokeFields } from "../core/ledger/entry.ts";
 import { assertLedgerOk, type LedgerState } from "../core/ledger/verify-ledger.ts";
 import type { LoadedPrivateKey } from "../core/x509/keys.ts";
 import { commitFiles } from "./atomic-write.ts";
@@ -281,5 +281,3 @@ export async function revokeCertificates(options: RevokeOptions, env: NodeEnv): 
   };
   return options.dryRun ? run() : withCaLock(caDir, run);
 }
-
-export { LEDGER_FILE, LEDGER_HEAD_FILE };
