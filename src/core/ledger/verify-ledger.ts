@@ -3,10 +3,10 @@
  * numbered 1, 2, 3... and chained to the line before; and the signed head naming the last
  * line, so a ledger cut short is seen too. The first failure is named by its seq and line.
  */
-import { fromBase64, fromUtf8, utf8 } from "../bytes/encoding.ts";
-import type { CoreDeps } from "../deps.ts";
+import { fromBase64, fromUtf8, toArrayBuffer, utf8 } from "../bytes/encoding.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
-import { OID_SHA256_WITH_RSA, verifyPkcs1 } from "../x509/signature.ts";
+import { importRsaPublicKey } from "../x509/keys.ts";
 import { type ChainTip, EMPTY_TIP, lineHash } from "./append.ts";
 import {
   canonicalJson,
@@ -122,16 +122,26 @@ function headProblem(value: unknown): string | undefined {
 
 async function signatureOk(
   record: Record<string, unknown>,
-  rootSpki: Uint8Array,
+  rootKey: WebCryptoKey | undefined,
   deps: Pick<CoreDeps, "crypto">,
 ): Promise<boolean> {
+  if (!rootKey) return false;
   let signature: Uint8Array;
   try {
     signature = fromBase64(record.sig as string);
   } catch {
     return false;
   }
-  return verifyPkcs1(OID_SHA256_WITH_RSA, signature, utf8(signedTextOf(record)), rootSpki, deps);
+  try {
+    return await deps.crypto.subtle.verify(
+      "RSASSA-PKCS1-v1_5",
+      rootKey,
+      toArrayBuffer(signature),
+      toArrayBuffer(utf8(signedTextOf(record))),
+    );
+  } catch {
+    return false;
+  }
 }
 
 function parseLine(text: string): unknown {
@@ -155,6 +165,13 @@ export async function readLedger(
 ): Promise<LedgerState> {
   const state: LedgerState = { absent: false, entries: [], tip: EMPTY_TIP, problem: undefined };
   if (ledgerBytes === undefined && headBytes === undefined) return { ...state, absent: true };
+  // Imported once: every entry and the head are checked against the same key.
+  let rootKey: WebCryptoKey | undefined;
+  try {
+    rootKey = await importRsaPublicKey(rootSpki, deps);
+  } catch {
+    rootKey = undefined;
+  }
   const fail = (seq: number | null, line: number | null, message: string): LedgerState => ({
     ...state,
     problem: { seq, line, message },
@@ -192,7 +209,7 @@ export async function readLedger(
       if (canonicalJson(value) !== line)
         return fail(n, n, `${where} is not in canonical form (edited by hand)`);
       const entry = value as LedgerEntry;
-      if (!(await signatureOk(entry as unknown as Record<string, unknown>, rootSpki, deps)))
+      if (!(await signatureOk(entry as unknown as Record<string, unknown>, rootKey, deps)))
         return fail(
           n,
           n,
@@ -230,7 +247,7 @@ export async function readLedger(
   }
   if (fromUtf8(headBytes) !== `${canonicalJson(head)}\n`)
     return fail(null, null, `${LEDGER_HEAD_FILE} is not in canonical form (edited by hand)`);
-  if (!(await signatureOk(head as unknown as Record<string, unknown>, rootSpki, deps)))
+  if (!(await signatureOk(head as unknown as Record<string, unknown>, rootKey, deps)))
     return fail(null, null, `${LEDGER_HEAD_FILE}: the root CA's signature does not verify`);
   if (head.seq > reached.seq) {
     const first = reached.seq + 1;
