@@ -14,6 +14,13 @@ export {
 } from "./node/approve-batch.ts";
 export { type ApproveCertOptions, type ApproveCertResult, approveCert } from "./node/approve-cert.ts";
 export { type CaKeyOptions, type CaKeyResult, decryptCaKey, encryptCaKey } from "./node/ca-key.ts";
+export {
+  listCaCertificates,
+  type RevokeOptions,
+  type RevokeResult,
+  revokeCertificates,
+  verifyCaLedger,
+} from "./node/ca-ledger.ts";
 export { type InitCaOptions, type InitCaResult, initCa } from "./node/init-ca.ts";
 export { type InspectPathOptions, type InspectPathResult, inspectPath } from "./node/inspect.ts";
 export type { NodeEnv } from "./node/node-env.ts";

@@ -30,6 +30,8 @@ export {
 export { type Members, readRequestZipMembers, readSignedZipMembers } from "./approval/read-zip-members.ts";
 // The project root CA (validation.md §4.1).
 export { createRootCa, type RootCa, type RootCaParams } from "./ca/create-root-ca.ts";
+// The issuance ledger and the CRL (docs/security.md, "The issuance ledger and the CRL").
+export { type CrlContents, type CrlRevocation, writeCrl } from "./crl/write-crl.ts";
 // What the core needs from its host.
 export { type CoreDeps, platformDeps } from "./deps.ts";
 // Errors: one type, one catalogue of codes with their exit class and default hint.
@@ -75,6 +77,25 @@ export type {
   KitWarning,
   SignedConnection,
 } from "./kit/types.ts";
+export { appendEntries, type ChainTip, EMPTY_TIP, type LedgerAppend } from "./ledger/append.ts";
+export {
+  type CertFilter,
+  type CertStatus,
+  filterCertificates,
+  type IssuedCert,
+  issuedCertificates,
+} from "./ledger/cert-status.ts";
+export {
+  canonicalJson,
+  type EntryFields,
+  type IssueFields,
+  LEDGER_FILE,
+  LEDGER_HEAD_FILE,
+  type LedgerEntry,
+  type LedgerHead,
+  type RevokeFields,
+} from "./ledger/entry.ts";
+export { type LedgerProblem, type LedgerState, readLedger } from "./ledger/verify-ledger.ts";
 // `package` in memory: the signed zip, the local request, then the kit (validation.md §4.4).
 export {
   type BuildKitFromSignedZipOptions,

@@ -1,4 +1,4 @@
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   type Approval,
   type ApprovalInputs,
@@ -8,10 +8,16 @@ import {
 import { sha256Hex } from "../core/bytes/hash.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { parseYamlMapping } from "../core/inputs/structured.ts";
+import { appendEntries } from "../core/ledger/append.ts";
+import { LEDGER_FILE } from "../core/ledger/entry.ts";
+import { issueFieldsOf } from "../core/ledger/issue-entry.ts";
+import { assertLedgerOk } from "../core/ledger/verify-ledger.ts";
 import { parseRoster, type Roster } from "../core/roster/roster.ts";
-import { checkWritableDir, commitFiles, recoverStale, removeDirs } from "./atomic-write.ts";
+import { checkWritableDir, makeDirs, recoverStale, removeDirs } from "./atomic-write.ts";
 import { approvalAuditPath, recoverAuditDirs, writeAuditRecord } from "./audit.ts";
+import { withCaLock } from "./ca-lock.ts";
 import { type EarlierApproval, findEarlierApproval } from "./earlier-approvals.ts";
+import { commitApproval, loadLedger, recoverLedger } from "./ledger-store.ts";
 import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { caKeyUnlocker, type PassphraseSource } from "./passphrase.ts";
@@ -59,6 +65,9 @@ export interface ApproveCertResult {
   requestId: string;
   fingerprint: string;
   audit: string;
+  /** The seq of this approval's ledger entry, and whether it started the ledger. */
+  ledgerSeq: number;
+  ledgerStarted: boolean;
   approval: Approval;
   /** The certificate of the same participant this CA issued before, when it knows one (renewal). */
   renews: EarlierApproval | undefined;
@@ -112,7 +121,8 @@ function maybeFile(path: string, shown: string): MaybeFile {
 export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Promise<ApproveCertResult> {
   const { zipPath, zipBytes, inputs } = readApprovalInputs(options, env);
   const caDir = resolve(env.cwd, options.caDir);
-  const approval = await approveRequest(inputs, env.deps);
+  inputs.crlPem = readCaCrl(caDir);
+  let approval = await approveRequest(inputs, env.deps);
   if (options.warnKeyMode !== false) {
     const warning = caKeyModeWarning(join(caDir, "rootCA.key"));
     if (warning) env.note(warning);
@@ -125,8 +135,6 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
   checkSignedZipTarget(signedZip, options.force === true);
   // validation.md §4.3 row 34: the folder must be creatable/writable, said before writing.
   checkWritableDir(dirname(signedZip));
-  // The zip and its audit record are written under the zip's lock, so two approvals of one
-  // request at once (`--force`) never leave a record that describes the other's certificate.
   const requestId = String(verified.request.request_id);
   // Looked up before this approval's own record exists.
   const renews = findEarlierApproval(env.home, {
@@ -135,22 +143,50 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     fingerprint: approval.fingerprint,
     requestId,
   });
+  const existsError = () =>
+    new FlareError("CERT_ALREADY_EXISTS", { message: `Signed certificate already exists at ${signedZip}.` });
+  // The zip and its audit record are written under the zip's lock, so two approvals of one
+  // request at once (`--force`) never leave a record that describes the other's certificate;
+  // inside it, the CA lock orders approvals: each one chains to the entry the one before
+  // committed. Always in this order (revoke takes only the CA lock), so no two wait on each other.
   const lock = await acquireLock(signedZip, { dirMode: 0o700, report: env.note });
   let audit: string;
+  let ledger: { seq: number; started: boolean };
   try {
-    // Again under the lock: another approval may have written the zip meanwhile.
-    checkSignedZipTarget(signedZip, options.force === true);
-    const existsError = () =>
-      new FlareError("CERT_ALREADY_EXISTS", {
-        message: `Signed certificate already exists at ${signedZip}.`,
-      });
-    commitFiles(
-      dirname(signedZip),
-      [{ name: basename(signedZip), bytes: approval.signedZip, mode: 0o600, exclusive: !options.force }],
-      {
-        existsError,
-      },
-    );
+    ledger = await withCaLock(caDir, async () => {
+      recoverLedger(caDir);
+      // A revocation committed since the CRL was read: sign with the CRL that is current now.
+      const crlNow = readCaCrl(caDir);
+      if (!sameBytes(crlNow, inputs.crlPem)) {
+        inputs.crlPem = crlNow;
+        approval = await approveRequest(inputs, env.deps);
+      }
+      // Again under the locks: another approval may have written the zip meanwhile.
+      checkSignedZipTarget(signedZip, options.force === true);
+      const { files, state } = await loadLedger(caDir, approval.signer.root.spkiDer, env.deps);
+      assertLedgerOk(state, options.caDir);
+      const fields = await issueFieldsOf(approval, env.deps);
+      const append = await appendEntries(
+        files.ledger ?? new Uint8Array(),
+        state.tip,
+        [fields],
+        approval.signer.privateKey,
+        env.deps,
+      );
+      const created = makeDirs(dirname(signedZip), 0o700);
+      try {
+        commitApproval(caDir, files, append, {
+          path: signedZip,
+          bytes: approval.signedZip,
+          exclusive: !options.force,
+          existsError,
+        });
+      } catch (error) {
+        removeDirs(created);
+        throw error;
+      }
+      return { seq: append.tip.seq, started: state.absent };
+    });
 
     const deps = env.deps;
     audit = writeAuditRecord(
@@ -196,6 +232,11 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     throw error;
   }
   lock.release();
+  if (ledger.started) {
+    env.note(
+      `Note: started the issuance ledger ${join(options.caDir, LEDGER_FILE)}: this CA folder had none (made by the reference nvflare or an older version); certificates it signed before are not in it.`,
+    );
+  }
   return {
     name: verified.name,
     project: verified.project,
@@ -209,9 +250,27 @@ export async function approveCert(options: ApproveCertOptions, env: NodeEnv): Pr
     requestId,
     fingerprint: approval.fingerprint,
     audit,
+    ledgerSeq: ledger.seq,
+    ledgerStarted: ledger.started,
     approval,
     renews,
   };
+}
+
+/** The CA folder's `crl.pem` (written by `cert revoke`), or undefined when it has none. */
+function readCaCrl(caDir: string): Uint8Array | undefined {
+  const read = tryReadFile(join(caDir, "crl.pem"));
+  if (read.ok) return read.bytes;
+  if (read.reason === "missing") return undefined;
+  throw new FlareError("CRL_INVALID", {
+    message: `Cannot read ${join(caDir, "crl.pem")}.`,
+    detail: read.detail,
+  });
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

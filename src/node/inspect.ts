@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { MaybeFile } from "../core/approval/approve-request.ts";
+import { KIT_CRL_FILE } from "../core/crl/kit-layout.ts";
 import { FlareError, invalidArgs } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { detectFileArtifact } from "../core/inspect/detect.ts";
@@ -17,6 +18,7 @@ import { failedChecks, type InspectOptions, type InspectReport } from "../core/i
 import { parseJson } from "../core/json/parse-json.ts";
 import { normalizeFingerprint } from "../core/x509/fingerprint.ts";
 import { recoverStale } from "./atomic-write.ts";
+import { readLedgerFiles } from "./ledger-store.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { isDirectory, MAX_INPUT_BYTES, pathKind, tryReadFile } from "./read-input.ts";
 
@@ -138,7 +140,14 @@ async function inspectDirectory(
       bytes: readOptional(join(path, name)),
     });
     const report = await inspectCaDir(
-      { caDir: shown, caJson: file("ca.json"), rootCaPem: file("rootCA.pem"), rootCaKey: file("rootCA.key") },
+      {
+        caDir: shown,
+        caJson: file("ca.json"),
+        rootCaPem: file("rootCA.pem"),
+        rootCaKey: file("rootCA.key"),
+        ledger: readLedgerFiles(path),
+        crlPem: readOptional(join(path, "crl.pem")),
+      },
       options,
       env.deps,
     );
@@ -207,7 +216,8 @@ function readKit(path: string): KitInput {
     if (bytes) startup[name] = bytes;
   }
   const version = /^prod_(\d\d)$/.exec(basename(dirname(path)))?.[1];
-  return { folder: basename(path), deployVersion: version, startup };
+  const crl = readOptional(join(path, KIT_CRL_FILE));
+  return { folder: basename(path), deployVersion: version, startup, ...(crl ? { crl } : {}) };
 }
 
 /** A request folder's files, named after request.json's `name` (else the one `*.key`). */

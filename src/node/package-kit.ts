@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { utf8 } from "../core/bytes/encoding.ts";
+import { PACKAGE_GUARD_MODULE } from "../core/crl/kit-layout.ts";
 import { FlareError } from "../core/errors/flare-error.ts";
 import { isMapping } from "../core/inputs/structured.ts";
 import { dumpJson } from "../core/json/dump-json.ts";
@@ -10,6 +11,7 @@ import { resolveBuilders } from "../core/kit/builders.ts";
 import type { KitInput } from "../core/kit/types.ts";
 import { checkLocalRequest } from "../core/package/check-local-request.ts";
 import { serverSecurityWarning } from "../core/package/consistency.ts";
+import { addCrlToServerKit, type CrlSource, checkPackageCrls } from "../core/package/package-crl.ts";
 import { planKitUpdate } from "../core/package/plan-update.ts";
 import { verifySignedZip } from "../core/package/verify-signed-zip.ts";
 import { fingerprintSha256 } from "../core/x509/fingerprint.ts";
@@ -18,6 +20,7 @@ import { checkWritableDir, commitFiles, makeDirs, recoverStale, removeDirs } fro
 import { discoverRequestDir } from "./discover-request-dir.ts";
 import { acquireLock } from "./lock.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { readPackageAsset } from "./package-assets.ts";
 import { placeProdFiles, removePlaced } from "./prod-root-files.ts";
 import { findBuildersPython } from "./python-for-builders.ts";
 import { isDirectory, MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
@@ -42,6 +45,8 @@ export interface PackageOptions {
    * keep `local/` and `transfer/`; refused unless the kit is the same participant and root.
    */
   update?: boolean;
+  /** `--crl`: a CRL of the project's CA to check the certificate against (package-crl.ts). */
+  crl?: string | undefined;
 }
 
 /** What `package` reports (cli.md §3). */
@@ -60,6 +65,16 @@ export interface PackageResult {
   requestDir: string;
   /** With `update`: the serial and expiry of the certificate that was replaced. */
   replaced?: { serial: string; validUntil: Date };
+}
+
+/** The `--crl` file, read for the core; `CRL_NOT_FOUND` when it is missing. */
+function readCrlOption(path: string | undefined, env: NodeEnv): CrlSource | undefined {
+  if (path === undefined) return undefined;
+  const read = tryReadFile(resolve(env.cwd, path), MAX_INPUT_BYTES);
+  if (read.ok) return { label: path, bytes: read.bytes };
+  if (read.reason === "missing")
+    throw new FlareError("CRL_NOT_FOUND", { message: `CRL file not found: ${path}.` });
+  throw new FlareError("CRL_INVALID", { message: `Cannot read the CRL ${path}.`, detail: read.detail });
 }
 
 /**
@@ -99,6 +114,8 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
       "Warning: Root CA SHA256 fingerprint was not verified. Use --fingerprint to verify it out-of-band.",
     );
   }
+  // A revoked certificate is refused before anything else is read or written.
+  const crl = await checkPackageCrls(approval, options.input, readCrlOption(options.crl, env), env.deps);
 
   const requestDir = discoverRequestDir(
     { name: approval.name, requestId: approval.requestId },
@@ -182,6 +199,18 @@ export async function packageSignedZip(options: PackageOptions, env: NodeEnv): P
   let tree = plan.tree;
   let prodFiles = plan.prodFiles;
   const warnings = plan.warnings.map((w) => w.message);
+  if (crl && approval.certType === "server") {
+    // The server enforces revocation for everyone: its kit gets the CRL and the guard.
+    const label = options.crl ?? `${options.input} (signed.json crl_pem)`;
+    for (const warning of await addCrlToServerKit(
+      tree,
+      crl,
+      label,
+      readPackageAsset(PACKAGE_GUARD_MODULE),
+      env.deps,
+    ))
+      env.note(warning);
+  }
   const securityWarning = serverSecurityWarning({
     certType: approval.certType,
     localOverride: paired.participant.connection_security,

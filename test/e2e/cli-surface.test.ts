@@ -28,7 +28,7 @@ describe("the CLI surface", () => {
     assert.equal(schema.command, "nvflare package");
     assert.deepEqual(
       schema.args.map((a: { name: string }) => a.name),
-      ["input", "--workspace", "--request-dir", "--fingerprint", "--force", "--python", "--update"],
+      ["input", "--workspace", "--request-dir", "--fingerprint", "--force", "--python", "--update", "--crl"],
     );
     assert.deepEqual(schema.args[3].aliases, ["--expected-fingerprint"]);
   });
@@ -39,7 +39,7 @@ describe("the CLI surface", () => {
     assert.equal(run.stdout, "");
     assert.match(
       run.stderr,
-      /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect,key\} \.\.\.\n/,
+      /^usage: flare-provision cert \[-h\] \{init,request,approve,inspect,key,list,revoke,ledger\} \.\.\.\n/,
     );
     assert.ok(
       run.stderr.endsWith(
@@ -146,7 +146,9 @@ describe("the CLI surface", () => {
         assert.equal(run.stderr, "");
         assert.match(
           run.stdout,
-          new RegExp(`^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect,key\\} \\.\\.\\.\\n`),
+          new RegExp(
+            `^usage: ${bin} cert \\[-h\\] \\{init,request,approve,inspect,key,list,revoke,ledger\\} \\.\\.\\.\\n`,
+          ),
         );
         const subcommands = [...run.stdout.matchAll(/^ {2}([a-z]+(?: [a-z]+)?) {4,}(.+)$/gm)].map((m) => [
           m[1],

@@ -695,6 +695,17 @@ export function splitSecurityWarning(text: string): { text: string; warned: bool
   return { text: text.replace(SECURITY_WARNING, ""), warned: SECURITY_WARNING.test(text) };
 }
 
+const LEDGER_STARTED = /^Note: started the issuance ledger \S+: this CA folder had none .*\n/m;
+
+/**
+ * Our `cert approve` adds one human line the reference does not print, once per CA folder: the
+ * note that its first approval started the issuance ledger (docs/interop.md). Returns `text`
+ * without that line and whether it was there.
+ */
+export function splitLedgerNote(text: string): { text: string; noted: boolean } {
+  return { text: text.replace(LEDGER_STARTED, ""), noted: LEDGER_STARTED.test(text) };
+}
+
 /**
  * True when the reference request folder `requestDir` (fixture-relative) is a server whose local
  * site.yaml overrides connection_security with another mode than its signed.json default.

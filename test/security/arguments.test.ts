@@ -65,6 +65,9 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["--passphrase-file", "pass.txt"],
   ],
   "cert inspect": [["path", "ca"]],
+  "cert list": [["-c", "ca"]],
+  "cert revoke": [["-c", "ca"]],
+  "cert ledger verify": [["-c", "ca"]],
   "kit crl install": [
     ["crl", "ca/crl.pem"],
     ["kit_dir", "kit"],
@@ -74,6 +77,7 @@ const VALID: Record<string, [token: string, value: string][]> = {
     ["-w", "ws"],
     ["--request-dir", SITE],
     ["--python", "python3"],
+    ["--crl", "ca/crl.pem"],
   ],
 };
 
@@ -95,6 +99,10 @@ const PATH_ARGS = [
   "cert key decrypt -c/--ca-dir",
   "cert key decrypt --passphrase-file",
   "cert inspect path",
+  "cert list -c/--ca-dir",
+  "cert revoke -c/--ca-dir",
+  "cert ledger verify -c/--ca-dir",
+  "package --crl",
   "package input",
   "package -w/--workspace",
   "package --request-dir",

@@ -3,7 +3,10 @@ import { certApprove } from "./cert-approve.ts";
 import { certInit } from "./cert-init.ts";
 import { certInspect } from "./cert-inspect.ts";
 import { certKeyDecrypt, certKeyEncrypt } from "./cert-key.ts";
+import { certLedgerVerify } from "./cert-ledger-verify.ts";
+import { certList } from "./cert-list.ts";
 import { certRequest } from "./cert-request.ts";
+import { certRevoke } from "./cert-revoke.ts";
 import { kitCrlInstall } from "./kit-crl-install.ts";
 import { packageKit } from "./package.ts";
 import { ui } from "./ui.ts";
@@ -16,6 +19,9 @@ export const COMMANDS: CommandSpec[] = [
   certInspect,
   certKeyEncrypt,
   certKeyDecrypt,
+  certList,
+  certRevoke,
+  certLedgerVerify,
   packageKit,
   kitCrlInstall,
   ui,

@@ -63,6 +63,14 @@ export const packageKit: CommandSpec = {
       description:
         "renew an existing kit in place: replace startup/ (certificate, key, root, startup configs) atomically, keep local/ and transfer/ untouched; refused if the kit is another participant, project or root",
     },
+    {
+      name: "--crl",
+      key: "crl",
+      type: "path",
+      metavar: "CRL",
+      description:
+        "a CRL of the project's CA (PEM or DER) to check the certificate against, besides the one in the signed zip; a server kit gets the newer one",
+    },
   ],
   examples: [
     "nvflare package hospital-a/hospital-a.signed.zip --fingerprint SHA256:64:9D:...:7C:D5",
@@ -84,6 +92,7 @@ export const packageKit: CommandSpec = {
         force: options.force === true,
         python: options.python as string | undefined,
         update: options.update === true,
+        crl: options.crl as string | undefined,
       },
       nodeEnv(
         cwd,

@@ -1,7 +1,7 @@
 import { utf8 } from "../bytes/encoding.ts";
 import { normalizeHash, sha256Hex } from "../bytes/hash.ts";
 import { isoSeconds } from "../bytes/time.ts";
-import type { CoreDeps } from "../deps.ts";
+import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { FlareError, invalidArgs } from "../errors/flare-error.ts";
 import { isMapping, parseJsonObject, parseYamlMapping } from "../inputs/structured.ts";
 import { type CheckStep, collectChecks, runSteps } from "../inspect/check-steps.ts";
@@ -19,6 +19,7 @@ import {
   isValidHostName,
   pyTruthy,
 } from "../names/name-rules.ts";
+import { loadTrustedCrl, SIGNED_CRL_KEY } from "../package/package-crl.ts";
 import {
   checkSanitizedSiteParticipant,
   checkSiteIdentityMatches,
@@ -78,6 +79,8 @@ export interface ApprovalInputs {
    * {@link unlockCaKeyPem}). Without it an encrypted key is `PASSPHRASE_REQUIRED`.
    */
   unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
+  /** The CA folder's current `crl.pem`, if it has one: carried in signed.json (package-crl.ts). */
+  crlPem?: Uint8Array | undefined;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -111,6 +114,13 @@ export interface Approval {
   provisionVersion: string;
   profile: ProjectProfile;
   caMetadata: Record<string, unknown>;
+  /** The certificate just issued. */
+  issued: ParsedCertificate;
+  /**
+   * The root and its (non-extractable) WebCrypto key, which also sign the issuance ledger's
+   * entry (docs/security.md); never the key's bytes, so a logged result shows no key.
+   */
+  signer: { root: ParsedCertificate; privateKey: WebCryptoKey };
   hashes: {
     siteYaml: string;
     certificate: string;
@@ -687,6 +697,16 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     },
   };
   if (verified.certRole !== null) signedJson.cert_role = verified.certRole;
+  if (inputs.crlPem !== undefined) {
+    const crl = await loadTrustedCrl(
+      { label: `${inputs.caDir}/crl.pem`, bytes: inputs.crlPem },
+      ca.root,
+      `${inputs.caDir}/rootCA.pem`,
+      deps,
+    );
+    // An extra signed.json key: NVFlare ignores it, the CA's signature covers it.
+    signedJson[SIGNED_CRL_KEY] = crl.pem;
+  }
   const signedJsonText = dumpJson(signedJson, { indent: 2 });
   let signature: string;
   try {
@@ -716,6 +736,8 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
     provisionVersion: ca.provisionVersion,
     profile,
     caMetadata: ca.metadata,
+    issued,
+    signer: { root: ca.root, privateKey: caKey.privateKey },
     hashes,
   };
 }

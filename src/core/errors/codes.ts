@@ -330,6 +330,26 @@ export const ERROR_CODES = {
     message: "Another command is writing the same output.",
     hint: "Wait for it to finish and run the command again; if none is running, remove the lock file named above.",
   },
+  LEDGER_INVALID: {
+    exit: 4,
+    message: "The issuance ledger does not verify.",
+    hint: "Restore ledger.jsonl and ledger.head.json from a backup ('nvflare cert ledger verify' names the first bad entry); if the root CA was replaced with 'cert init --force', move both files aside to start a new ledger.",
+  },
+  CA_LOCKED: {
+    exit: 1,
+    message: "The CA folder is locked by another command.",
+    hint: "Wait for the other approval or revocation to finish, then run the command again.",
+  },
+  NOTHING_TO_REVOKE: {
+    exit: 4,
+    message: "No valid certificate matches.",
+    hint: "Run 'nvflare cert list --ca-dir DIR' to see what the CA issued and what is already revoked or expired.",
+  },
+  CERT_REVOKED: {
+    exit: 4,
+    message: "The certificate is revoked.",
+    hint: "Ask the Project Admin for a new certificate: request and approve again.",
+  },
   INTERNAL_ERROR: {
     exit: 5,
     message: "An unexpected error occurred.",

@@ -1,8 +1,11 @@
 import { type LoadedCa, loadCa, loadCaKey, type MaybeFile } from "../approval/approve-request.ts";
+import type { ParsedCrl } from "../crl/parse-crl.ts";
 import type { CoreDeps } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { isMapping } from "../inputs/structured.ts";
 import { parseJson } from "../json/parse-json.ts";
+import { assertLedgerOk, type LedgerState, readLedger } from "../ledger/verify-ledger.ts";
+import { loadTrustedCrl } from "../package/package-crl.ts";
 import { parseCertificate, verifyCertificateSignature } from "../x509/certificate.ts";
 import { encryptedKeyDer, isEncryptedKeyPem, readEncryptionParams } from "../x509/encrypted-key.ts";
 import { fingerprintSha256 } from "../x509/fingerprint.ts";
@@ -15,6 +18,7 @@ import {
   factOf,
 } from "./certificate-facts.ts";
 import { type CheckStep, collectChecks } from "./check-steps.ts";
+import { crlFact } from "./inspect-kit.ts";
 import type { Facts, InspectOptions, InspectReport } from "./types.ts";
 
 /** The files of a CA directory (artifacts.md §8); `bytes: undefined` = absent. */
@@ -24,6 +28,10 @@ export interface CaDirInput {
   caJson: MaybeFile;
   rootCaPem: MaybeFile;
   rootCaKey: MaybeFile;
+  /** `ledger.jsonl` and `ledger.head.json`, when the caller read them (absent = no ledger). */
+  ledger?: { ledger: Uint8Array | undefined; head: Uint8Array | undefined } | undefined;
+  /** `crl.pem`, written by `cert revoke`. */
+  crlPem?: Uint8Array | undefined;
 }
 
 /**
@@ -90,17 +98,62 @@ export async function inspectCaDir(
       },
     },
   ];
+  const ledger = input.ledger;
+  if (ledger && (ledger.ledger !== undefined || ledger.head !== undefined)) {
+    steps.push({
+      id: "ledger",
+      needs: ["ca-info"],
+      pass: (s) =>
+        `the issuance ledger's ${s.ledger!.entries.length} entries are signed by the root, in sequence, chained, and end where ledger.head.json says`,
+      run: async (s) => {
+        s.ledger = await readLedger(ledger.ledger, ledger.head, s.ca!.root.spkiDer, deps);
+        assertLedgerOk(s.ledger, input.caDir);
+      },
+    });
+  }
+  if (input.crlPem) {
+    steps.push({
+      id: "crl",
+      needs: ["ca-info"],
+      pass: (s) => `crl.pem is a CRL of this root (${crlFact(s.crl!)})`,
+      run: async (s) => {
+        s.crl = await loadTrustedCrl(
+          { label: `${input.caDir}/crl.pem`, bytes: input.crlPem! },
+          s.ca!.root,
+          `${input.caDir}/rootCA.pem`,
+          deps,
+        );
+      },
+    });
+  }
   if (options.expectedFingerprint !== undefined) {
     steps.push(expectedFingerprintStep(options.expectedFingerprint, (s) => s.ca!.fingerprint, ["ca-info"]));
   }
   const checks = await collectChecks(steps, state);
-  return { artifact: "ca-dir", facts: await caFacts(input, now, deps), checks };
+  const facts = await caFacts(input, now, deps);
+  facts.ledger = ledgerFact(input, state);
+  if (state.crl) facts.crl = crlFact(state.crl);
+  return { artifact: "ca-dir", facts, checks };
+}
+
+/** The ledger in one line: absent, broken, or what it holds. */
+function ledgerFact(input: CaDirInput, state: CaDirState): string {
+  const files = input.ledger;
+  if (!files || (files.ledger === undefined && files.head === undefined))
+    return "none (cert approve starts it at the next approval)";
+  const ledger = state.ledger;
+  if (!ledger) return "not checked";
+  if (ledger.problem) return `does not verify: ${ledger.problem.message}`;
+  const issued = ledger.entries.filter((e) => e.type === "issue").length;
+  return `${ledger.entries.length} entries (${issued} issued, ${ledger.entries.length - issued} revocations), head ${ledger.tip.hash}`;
 }
 
 interface CaDirState {
   ca?: LoadedCa;
   /** How rootCA.key is encrypted, when it is. */
   encryption?: string;
+  ledger?: LedgerState;
+  crl?: ParsedCrl;
 }
 
 /** `PBES2, PBKDF2-HMAC-SHA256, 600000 iterations, AES-256-CBC`; CA_LOAD_FAILED when unreadable. */

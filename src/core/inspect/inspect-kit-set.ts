@@ -101,6 +101,27 @@ export async function inspectKitSet(
       },
     },
   ];
+  // A CRL installed in the server kit applies to every kit of the federation.
+  const newest = summaries
+    .filter((k) => k.crl)
+    .sort((a, b) => Number((b.crl!.crlNumber ?? 0n) - (a.crl!.crlNumber ?? 0n)))[0];
+  if (newest) {
+    const crl = newest.crl!;
+    steps.push({
+      id: "not-revoked",
+      pass: `no kit's certificate is listed by the CRL of ${newest.folder} (number ${crl.crlNumber})`,
+      run: (kits) => {
+        const revoked = kits.filter(
+          (k) => k.certificate && crl.revoked.some((r) => r.serialHex === k.certificate!.serialHex),
+        );
+        if (revoked.length > 0) {
+          throw new CheckFailure(
+            `revoked by the CRL of ${newest.folder} (number ${crl.crlNumber}): ${revoked.map((k) => `${k.folder} (serial ${k.certificate!.serialHex})`).join(", ")}`,
+          );
+        }
+      },
+    });
+  }
   const checks = await collectChecks(steps, summaries);
   return {
     artifact: "kit-set",

@@ -1,8 +1,12 @@
+import { KIT_CRL_FILE } from "../crl/kit-layout.ts";
+import type { ParsedCrl } from "../crl/parse-crl.ts";
+import { iso } from "../crl/verify-crl.ts";
 import type { CoreDeps } from "../deps.ts";
 import { isMapping } from "../inputs/structured.ts";
 import { parseJson } from "../json/parse-json.ts";
 import { isUserCertType } from "../names/name-rules.ts";
 import { checkCertificateChain, checkKeyMatchesCertificate } from "../package/check-local-request.ts";
+import { loadTrustedCrl, refuseRevoked } from "../package/package-crl.ts";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.ts";
 import { fingerprintSha256, spkiSha256 } from "../x509/fingerprint.ts";
 import { parseSoleCertificate } from "../x509/sole-certificate.ts";
@@ -25,6 +29,8 @@ export interface KitInput {
   deployVersion?: string | undefined;
   /** Files of `startup/` by name; the caller reads `fed_*.json`, `*.crt`, `*.key`, `rootCA.pem`. */
   startup: Record<string, Uint8Array>;
+  /** A server kit's installed CRL (`local/custom/flare_provision_crl.pem`), when it has one. */
+  crl?: Uint8Array | undefined;
 }
 
 /** The connection settings a kit's `fed_*.json` holds (startup-kits.md §4-5). */
@@ -51,6 +57,8 @@ export interface KitSummary {
   certificate?: ParsedCertificate;
   root?: ParsedCertificate;
   fingerprint?: string;
+  /** The kit's installed CRL, once it verified against the kit's root. */
+  crl?: ParsedCrl;
 }
 
 interface KitState {
@@ -58,6 +66,7 @@ interface KitState {
   cert?: ParsedCertificate;
   root?: ParsedCertificate;
   fingerprint?: string;
+  crl?: ParsedCrl;
 }
 
 const FED_FILES = { server: "fed_server.json", client: "fed_client.json", admin: "fed_admin.json" } as const;
@@ -208,6 +217,24 @@ export async function examineKit(
       run: (s) => checkKitIdentity(input.folder, s.connection!, s.cert!, s.root!),
     },
   ];
+  if (input.crl) {
+    const label = `${input.folder}/${KIT_CRL_FILE}`;
+    steps.push({
+      id: "not-revoked",
+      needs: ["certificate", "rootca"],
+      pass: (s) =>
+        `the kit's CRL (number ${s.crl!.crlNumber}) verifies with rootCA.pem and does not list ${certFile}`,
+      run: async (s) => {
+        s.crl = await loadTrustedCrl(
+          { label, bytes: input.crl! },
+          s.root!,
+          `${input.folder}/startup/rootCA.pem`,
+          deps,
+        );
+        refuseRevoked(s.cert!, input.folder, s.crl, label);
+      },
+    });
+  }
   if (options.expectedFingerprint !== undefined) {
     steps.push(expectedFingerprintStep(options.expectedFingerprint, (s) => s.fingerprint!, ["rootca"]));
   }
@@ -238,12 +265,19 @@ export async function examineKit(
       facts.renewal = renewalAdvice(state.cert.subject.commonName ?? "<name>", days);
   }
   if (state.fingerprint) facts.rootca_fingerprint_sha256 = state.fingerprint;
+  if (state.crl) facts.crl = crlFact(state.crl);
   const summary: KitSummary = { folder: input.folder };
+  if (state.crl) summary.crl = state.crl;
   if (state.connection) summary.connection = state.connection;
   if (state.cert) summary.certificate = state.cert;
   if (state.root) summary.root = state.root;
   if (state.fingerprint) summary.fingerprint = state.fingerprint;
   return { report: { artifact: "startup-kit", facts, checks }, summary };
+}
+
+/** One line about a CRL: its number, how many serials it lists, until when it is current. */
+export function crlFact(crl: ParsedCrl): string {
+  return `CRL number ${crl.crlNumber}, ${crl.revoked.length} revoked serial(s), nextUpdate ${crl.nextUpdate ? iso(crl.nextUpdate) : "none"}`;
 }
 
 /** Inspects one startup kit folder; see {@link examineKit}. */

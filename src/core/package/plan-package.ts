@@ -10,6 +10,7 @@ import { resolveBuilders } from "../kit/builders.ts";
 import type { KitCertType, KitFile, KitTree } from "../kit/types.ts";
 import { checkLocalRequest, type PairedRequest } from "./check-local-request.ts";
 import { serverSecurityWarning } from "./consistency.ts";
+import { checkPackageCrls } from "./package-crl.ts";
 import { type VerifiedApproval, verifySignedZip } from "./verify-signed-zip.ts";
 
 /** A request folder the caller holds in memory: its files by their path inside the folder. */
@@ -76,6 +77,8 @@ export async function planPackage(input: PackageInput, deps: CoreDeps): Promise<
       "Warning: Root CA SHA256 fingerprint was not verified. Use --fingerprint to verify it out-of-band.",
     );
   }
+  // A certificate the signed zip's own CRL lists is refused (package-crl.ts).
+  await checkPackageCrls(approval, label, undefined, deps);
   const folder = checkRequestFolder(approval, input.requestFolder);
   const keyPath = `${folder.label}/${approval.name}.key`;
   const paired = await checkLocalRequest(
