@@ -21,6 +21,7 @@ import { commitFiles } from "./atomic-write.ts";
 import { withCaLock } from "./ca-lock.ts";
 import { ledgerFilesOf, loadLedger, recoverLedger } from "./ledger-store.ts";
 import type { NodeEnv } from "./node-env.ts";
+import { caKeyUnlocker, type PassphraseSource } from "./passphrase.ts";
 import { tryReadFile } from "./read-input.ts";
 
 /** The CRL `cert revoke` writes, relative to the CA folder. */
@@ -41,6 +42,7 @@ async function openCa(
   caDirArg: string,
   env: NodeEnv,
   withKey: boolean,
+  passphrase?: PassphraseSource,
 ): Promise<{ caDir: string; ca: LoadedCa; key: LoadedPrivateKey | undefined }> {
   const caDir = resolve(env.cwd, caDirArg);
   const inputs = {
@@ -50,6 +52,8 @@ async function openCa(
     rootCaKey: withKey
       ? maybeFile(join(caDir, "rootCA.key"), join(caDirArg, "rootCA.key"))
       : { path: "", bytes: undefined },
+    // An encrypted rootCA.key is opened as `cert approve` opens it (asked only if encrypted).
+    unlockCaKey: passphrase ? caKeyUnlocker(passphrase, join(caDirArg, "rootCA.key"), env.deps) : undefined,
   };
   const ca = await loadCa(inputs, undefined, env.deps);
   const key = withKey ? await loadCaKey(inputs, ca.root, env.deps) : undefined;
@@ -127,6 +131,8 @@ export interface RevokeOptions {
   reason: string;
   crlDays: number;
   dryRun: boolean;
+  /** Where the passphrase of an encrypted `rootCA.key` comes from (the CRL is signed with it). */
+  passphrase?: PassphraseSource | undefined;
 }
 
 /** What `cert revoke` did or would do. */
@@ -150,7 +156,7 @@ export interface RevokeResult {
  */
 export async function revokeCertificates(options: RevokeOptions, env: NodeEnv): Promise<RevokeResult> {
   checkRevocationRequest(options);
-  const { caDir, ca, key } = await openCa(options.caDir, env, true);
+  const { caDir, ca, key } = await openCa(options.caDir, env, true, options.passphrase);
   const run = async (): Promise<RevokeResult> => {
     if (!options.dryRun) recoverLedger(caDir);
     const { files, state } = await loadLedger(caDir, ca.root.spkiDer, env.deps);

@@ -173,6 +173,18 @@ describe("a passphrase-protected root CA key", () => {
     );
   });
 
+  test("cert revoke signs its CRL with the encrypted key: PASSPHRASE_REQUIRED without it, revoked with it", () => {
+    const args = ["--format", "json", "cert", "revoke", "hospital-b", "-c", "ca"];
+    const refused = cli(args);
+    assert.equal(refused.json?.error_code, "PASSPHRASE_REQUIRED", refused.stdout);
+    assert.ok(!existsSync(join(work, "ca", "crl.pem")));
+    const locked = cli([...args, "--passphrase-file", "wrong.txt"]);
+    assert.equal(locked.json?.error_code, "CA_KEY_LOCKED", locked.stdout);
+    assert.ok(!existsSync(join(work, "ca", "crl.pem")));
+    okData(cli([...args, "--passphrase-env", "CA_PASS"], { CA_PASS: PASS }));
+    assert.match(readFileSync(join(work, "ca", "crl.pem"), "utf8"), /^-----BEGIN X509 CRL-----\n/);
+  });
+
   test("cert key decrypt and encrypt rewrite the key in place, 0600, the same key", {
     skip: !HAVE_OPENSSL && "openssl is not installed",
   }, () => {
@@ -228,11 +240,13 @@ describe("a passphrase-protected root CA key", () => {
       openssl(["pkey", "-in", "rootCA.key", "-passin", `pass:${PASS}`, "-pubout"], ca).stdout,
       pubOf(),
     );
+    // Temps, backups and journals are dot-files; the ledger an earlier approval started stays.
     assert.deepEqual(
-      readdirSync(ca).sort(),
-      ["ca.json", "rootCA.key", "rootCA.pem"],
+      readdirSync(ca).filter((name) => name.startsWith(".")),
+      [],
       "no temp or backup left",
     );
+    assert.ok(readdirSync(ca).includes("rootCA.key"));
     const twice = cli(["--format", "json", "cert", "key", "encrypt", "-c", "ca", "--passphrase-env", "P"], {
       P: PASS,
     });

@@ -66,7 +66,10 @@ const VALID: Record<string, [token: string, value: string][]> = {
   ],
   "cert inspect": [["path", "ca"]],
   "cert list": [["-c", "ca"]],
-  "cert revoke": [["-c", "ca"]],
+  "cert revoke": [
+    ["-c", "ca"],
+    ["--passphrase-file", "pass.txt"],
+  ],
   "cert ledger verify": [["-c", "ca"]],
   "kit crl install": [
     ["crl", "ca/crl.pem"],
@@ -101,6 +104,7 @@ const PATH_ARGS = [
   "cert inspect path",
   "cert list -c/--ca-dir",
   "cert revoke -c/--ca-dir",
+  "cert revoke --passphrase-file",
   "cert ledger verify -c/--ca-dir",
   "package --crl",
   "package input",

@@ -59,7 +59,8 @@ function journal(
 
 /**
  * Runs `cert approve` of hospital-a's request after `plant` put its files into the request
- * folder: it must succeed, add only the signed zip, and return its stderr (warnings in JSON mode).
+ * folder: it must succeed, add only the signed zip (and start the CA's ledger), and return its
+ * stderr (warnings in JSON mode).
  */
 async function approveAfter(plant: (requestDir: string, c: Copy) => void): Promise<string> {
   const c = copy();
@@ -81,7 +82,11 @@ async function approveAfter(plant: (requestDir: string, c: Copy) => void): Promi
     { cwd: c.work, home: c.home },
   );
   const changed = snapshotDiff(before, snapshot(c.work)).map((line) => line.split(" (")[0]);
-  assert.deepEqual(changed, [`+ ${SITE}/${SITE}.signed.zip`], `${r.stdout}${r.stderr}`);
+  assert.deepEqual(
+    changed,
+    ["+ ca/ledger.head.json", "+ ca/ledger.jsonl", `+ ${SITE}/${SITE}.signed.zip`],
+    `${r.stdout}${r.stderr}`,
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   return r.stderr;
 }
@@ -280,7 +285,7 @@ describe("every folder a command recovers", () => {
       join(c.work, SITE),
       ["cert", "request", "-p", "hospital-a.yaml", "--force"],
       new RegExp(
-        `^(\\+ ${SITE}/\\.bak(/|$)|~ ${SITE}/(${SITE}\\.(key|csr|request\\.zip)|site\\.yaml|request\\.json)$)`,
+        `^(\\+ ${SITE}/\\.bak(/|$)|~ ${SITE}/(${SITE}\\.(key|csr|request\\.zip)|site\\.yaml|request\\.json|request-code\\.txt)$)`,
       ),
     );
   });
@@ -344,6 +349,8 @@ describe("what recovery still does", () => {
     assert.deepEqual(
       changed.sort(),
       [
+        "+ ca/ledger.head.json",
+        "+ ca/ledger.jsonl",
         `+ ${SITE}/${SITE}.signed.zip`,
         `- ${SITE}/${newJournal(t)}`,
         `- ${SITE}/.site.yaml.bak-${t}-0123456789ab`,

@@ -2,6 +2,7 @@ import { REVOCATION_REASONS } from "../../core/ledger/reasons.ts";
 import { type CommandSpec, positiveInt } from "../command-spec.ts";
 import { nodeEnv } from "../node-env.ts";
 import { printable } from "../output.ts";
+import { PASSPHRASE_ARGS, passphraseFrom } from "../passphrase-args.ts";
 
 function reason(raw: string): string {
   if (!REVOCATION_REASONS.includes(raw))
@@ -64,6 +65,7 @@ export const certRevoke: CommandSpec = {
       type: "boolean",
       description: "show what would be revoked and the CRL that would be written; write nothing",
     },
+    ...PASSPHRASE_ARGS,
   ],
   examples: [
     "nvflare cert revoke hospital-b --ca-dir ./ca --reason cessationOfOperation",
@@ -80,6 +82,7 @@ export const certRevoke: CommandSpec = {
         reason: (options.reason as string | undefined) ?? "unspecified",
         crlDays: (options.crlDays as number | undefined) ?? 30,
         dryRun: options.dryRun === true,
+        passphrase: await passphraseFrom(options, { cwd, env }),
       },
       nodeEnv(cwd, env, (line) => reporter.note(line)),
     );
