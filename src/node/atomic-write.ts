@@ -91,19 +91,6 @@ function ownedByMe(stat: Stats): boolean {
   return me === undefined || stat.uid === me;
 }
 
-/** True while a process with this pid exists (ours always counts as alive). */
-export function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return errnoCode(error) === "EPERM";
-  }
-}
-
 function lexists(path: string): boolean {
   try {
     lstatSync(path);

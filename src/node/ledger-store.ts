@@ -4,16 +4,17 @@
  * in different folders.
  *
  * An approval commit: (1) the signed zip is staged as a temp beside its target; (2) a marker
- * `.flare-txn-ledger-<pid>-<hex>.json` in the CA folder records the target, the temp's inode
+ * `.flare-txn-ledger-<host>-<pid>-<start>-<hex>.json` in the CA folder records the target, the temp's inode
  * and the ledger's length and head before; (3) the new ledger and head are committed into the
  * CA folder (commitFiles, itself atomic); (4) the zip is linked (renamed with --force) into
- * place; (5) the marker is deleted. A marker of a process that no longer runs is resolved by
- * the next command that holds the CA lock: when the target is the staged inode, step 4
+ * place; (5) the marker is deleted. A marker of a process of this host that no longer runs,
+ * owned by this user, is resolved by the next command that holds the CA lock (the same trust
+ * rules as every other recovery, docs/security.md "What recovery trusts"): when the target is the staged inode, step 4
  * happened and the commit stands; otherwise the ledger is cut back to its recorded state.
  * Either way the signed zip and its entry exist both or neither.
  */
 import { randomBytes } from "node:crypto";
-import { linkSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { linkSync, lstatSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fromUtf8, utf8 } from "../core/bytes/encoding.ts";
 import type { CoreDeps } from "../core/deps.ts";
@@ -26,7 +27,6 @@ import {
   discard,
   type PlannedFile,
   parseTempName,
-  processAlive,
   recoverStale,
   syncDir,
   tempSibling,
@@ -34,10 +34,11 @@ import {
 } from "./atomic-write.ts";
 import { errnoCode, notWritable } from "./fs-errors.ts";
 import { MAX_INPUT_BYTES, tryReadFile } from "./read-input.ts";
+import { sameHost, WRITER_TOKEN, writerAlive, writerToken } from "./writer-id.ts";
 
 /** Modes of the ledger files: public facts, like rootCA.pem. */
 const LEDGER_MODE = 0o644;
-const MARKER = /^\.flare-txn-ledger-(\d+)-[0-9a-f]{12}\.json$/;
+const MARKER = new RegExp(`^\\.flare-txn-ledger-${WRITER_TOKEN}-[0-9a-f]{12}\\.json$`);
 
 /** The ledger's raw bytes; `undefined` = file absent. */
 export interface LedgerFiles {
@@ -90,6 +91,8 @@ function readMarker(path: string): Marker | undefined {
       typeof m.zip_target === "string" &&
       typeof m.zip_temp === "string" &&
       parseTempName(m.zip_temp)?.tag === "tmp" &&
+      // The temp is the target's own sibling: nothing else is ever removed through a marker.
+      parseTempName(m.zip_temp)?.base === basename(m.zip_target) &&
       !m.zip_temp.includes("/") &&
       Number.isSafeInteger(m.dev) &&
       Number.isSafeInteger(m.ino) &&
@@ -98,6 +101,17 @@ function readMarker(path: string): Marker | undefined {
     return ok ? m : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** A regular file (not a link) of the effective uid: what this user's commands write. */
+function ownRegularFile(path: string): boolean {
+  try {
+    const stat = lstatSync(path);
+    const me = typeof process.geteuid === "function" ? process.geteuid() : undefined;
+    return stat.isFile() && (me === undefined || stat.uid === me);
+  } catch {
+    return false;
   }
 }
 
@@ -147,8 +161,11 @@ export function recoverLedger(caDir: string): void {
   }
   for (const name of names) {
     const match = MARKER.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
+    // Only a dead writer of this host can be judged; another host's marker may be live.
+    if (!match || !sameHost(match[1] as string) || writerAlive(Number(match[2]), match[3] as string))
+      continue;
     const path = join(caDir, name);
+    if (!ownRegularFile(path)) continue;
     const marker = readMarker(path);
     if (marker) {
       if (!sameInode(marker.zip_target, marker.dev, marker.ino)) restoreLedger(caDir, marker);
@@ -189,7 +206,7 @@ export function commitApproval(
 ): void {
   const zipDir = dirname(zip.path);
   const temp = tempSibling(zip.path);
-  const markerPath = join(caDir, `.flare-txn-ledger-${process.pid}-${randomBytes(6).toString("hex")}.json`);
+  const markerPath = join(caDir, `.flare-txn-ledger-${writerToken()}-${randomBytes(6).toString("hex")}.json`);
   const marker: Omit<Marker, "dev" | "ino"> = {
     zip_target: zip.path,
     zip_temp: basename(temp),

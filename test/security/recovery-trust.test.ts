@@ -360,3 +360,79 @@ describe("what recovery still does", () => {
     assert.equal(readFileSync(join(dir, "site.yaml"), "utf8"), "old site\n");
   });
 });
+
+describe("the CA folder's ledger commit markers", () => {
+  const approveArgs = [
+    "--format",
+    "json",
+    "cert",
+    "approve",
+    `${SITE}/${SITE}.request.zip`,
+    "-c",
+    "ca",
+    "--profile",
+    "project_profile.yaml",
+    "--force",
+  ];
+  /** A marker in the shape commitApproval writes, claiming the ledger was empty before. */
+  const marker = (c: Copy, t: string) =>
+    JSON.stringify({
+      zip_target: join(c.work, SITE, `${SITE}.signed.zip`),
+      zip_temp: `.${SITE}.signed.zip.tmp-${t}-0123456789ab`,
+      dev: 1,
+      ino: 1,
+      ledger_length: 0,
+      head_before: null,
+    });
+  const plantCases: [string, (c: Copy) => void][] = [
+    [
+      "from another host",
+      (c) =>
+        writeFileSync(
+          join(c.work, "ca", `.flare-txn-ledger-${token("elsewhere")}-0123456789ab.json`),
+          marker(c, token("elsewhere")),
+        ),
+    ],
+    [
+      "whose temp is not the signed zip's own",
+      (c) =>
+        writeFileSync(
+          join(c.work, "ca", `.flare-txn-ledger-${token()}-0123456789ab.json`),
+          marker(c, token()).replace(`.${SITE}.signed.zip.tmp-`, ".victim.txt.tmp-"),
+        ),
+    ],
+  ];
+  plantCases.push([
+    "in the pid-only shape of earlier versions",
+    (c) =>
+      writeFileSync(join(c.work, "ca", `.flare-txn-ledger-${deadPid}-0123456789ab.json`), marker(c, token())),
+  ]);
+  if (isRoot)
+    plantCases.push([
+      "owned by another uid",
+      (c) => {
+        const path = join(c.work, "ca", `.flare-txn-ledger-${token()}-0123456789ab.json`);
+        writeFileSync(path, marker(c, token()));
+        chownSync(path, OTHER_UID, OTHER_UID);
+      },
+    ]);
+  for (const [label, plant] of plantCases) {
+    test(`a planted marker ${label} never cuts the ledger back`, async () => {
+      const c = copy();
+      const first = await runAsync(approveArgs, { cwd: c.work, home: c.home });
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      plant(c);
+      const second = await runAsync(approveArgs, { cwd: c.work, home: c.home });
+      assert.equal(second.code, 0, second.stdout + second.stderr);
+      const verify = await runAsync(["--format", "json", "cert", "ledger", "verify", "-c", "ca"], {
+        cwd: c.work,
+        home: c.home,
+      });
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const lines = readFileSync(join(c.work, "ca", "ledger.jsonl"), "utf8")
+        .trim()
+        .split("\n");
+      assert.equal(lines.length, 2, "both approvals are in the ledger");
+    });
+  }
+});
