@@ -120,6 +120,21 @@ describe("the ledger chain", () => {
     );
   });
 
+  test("a line verified once is checked again against another root, and an edit after a good read is caught", async () => {
+    const { ledger, head } = await fourEntries();
+    // A first read verifies (and remembers) every line under the hospital root.
+    assert.equal((await readLedger(ledger, head, root.spkiDer, deps)).problem, undefined);
+    const stranger = await generateRsaKeyPair(deps);
+    const other = await readLedger(ledger, head, stranger.spkiDer, deps);
+    assert.equal(other.problem?.seq, 1);
+    assert.match(String(other.problem?.message), /signature does not verify/);
+    const rows = lines(ledger);
+    rows[2] = rows[2]!.replace('"keyCompromise"', '"unspecified"');
+    assert.match(rows[2]!, /"unspecified"/);
+    const edited = await problemOf(join(rows), head);
+    assert.equal(edited.seq, 3);
+  });
+
   test("a reformatted line is named as not canonical", async () => {
     const { ledger, head } = await fourEntries();
     const rows = lines(ledger);

@@ -153,6 +153,26 @@ function parseLine(text: string): unknown {
 }
 
 /**
+ * Exact entry lines whose signature already verified against a root key, per key, with their
+ * hash. A batch approval reads the ledger once per zip; without this every read would check
+ * every earlier signature and hash every earlier line again (quadratic in the batch). The
+ * answer for an exact (key, line) pair never changes, so remembering it changes no result;
+ * everything else (shape, canonical form, seq, chain, head) is checked on every read.
+ */
+const verifiedLines = new Map<string, Map<string, string>>();
+const MAX_REMEMBERED = 100_000;
+
+function verifiedLinesOf(rootSpki: Uint8Array): Map<string, string> {
+  const id = Array.from(rootSpki, (b) => b.toString(16).padStart(2, "0")).join("");
+  let lines = verifiedLines.get(id);
+  if (!lines || lines.size > MAX_REMEMBERED) {
+    lines = new Map();
+    verifiedLines.set(id, lines);
+  }
+  return lines;
+}
+
+/**
  * Verifies `ledger.jsonl` and `ledger.head.json` (either may be absent) against the root's
  * public key. Never throws for a bad ledger: the first problem is in `problem`, with the
  * entries before it.
@@ -177,6 +197,7 @@ export async function readLedger(
     problem: { seq, line, message },
   });
 
+  const known = verifiedLinesOf(rootSpki);
   let text = "";
   if (ledgerBytes !== undefined) {
     try {
@@ -209,7 +230,10 @@ export async function readLedger(
       if (canonicalJson(value) !== line)
         return fail(n, n, `${where} is not in canonical form (edited by hand)`);
       const entry = value as LedgerEntry;
-      if (!(await signatureOk(entry as unknown as Record<string, unknown>, rootKey, deps)))
+      if (
+        !known.has(line) &&
+        !(await signatureOk(entry as unknown as Record<string, unknown>, rootKey, deps))
+      )
         return fail(
           n,
           n,
@@ -226,8 +250,10 @@ export async function readLedger(
           n,
           `${where} does not chain to entry ${n - 1}: its prev is not the hash of the line before`,
         );
+      const hash = known.get(line) ?? (await lineHash(line, deps));
+      known.set(line, hash);
       state.entries.push(entry);
-      tip = { seq: n, hash: await lineHash(line, deps) };
+      tip = { seq: n, hash };
     }
     state.tip = tip;
     return undefined;
