@@ -86,7 +86,7 @@ function euid(): number | undefined {
 }
 
 /** True when `stat` belongs to the effective uid. */
-function ownedByMe(stat: Stats): boolean {
+export function ownedByMe(stat: Stats): boolean {
   const me = euid();
   return me === undefined || stat.uid === me;
 }

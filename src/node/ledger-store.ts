@@ -25,6 +25,7 @@ import { type LedgerState, readLedger } from "../core/ledger/verify-ledger.ts";
 import {
   commitFiles,
   discard,
+  ownedByMe,
   type PlannedFile,
   parseTempName,
   recoverStale,
@@ -108,8 +109,7 @@ function readMarker(path: string): Marker | undefined {
 function ownRegularFile(path: string): boolean {
   try {
     const stat = lstatSync(path);
-    const me = typeof process.geteuid === "function" ? process.geteuid() : undefined;
-    return stat.isFile() && (me === undefined || stat.uid === me);
+    return stat.isFile() && ownedByMe(stat);
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
  * numbered 1, 2, 3... and chained to the line before; and the signed head naming the last
  * line, so a ledger cut short is seen too. The first failure is named by its seq and line.
  */
-import { fromBase64, fromUtf8, toArrayBuffer, utf8 } from "../bytes/encoding.ts";
+import { fromBase64, fromUtf8, toArrayBuffer, toHex, utf8 } from "../bytes/encoding.ts";
 import type { CoreDeps, WebCryptoKey } from "../deps.ts";
 import { FlareError } from "../errors/flare-error.ts";
 import { importRsaPublicKey } from "../x509/keys.ts";
@@ -163,7 +163,7 @@ const verifiedLines = new Map<string, Map<string, string>>();
 const MAX_REMEMBERED = 100_000;
 
 function verifiedLinesOf(rootSpki: Uint8Array): Map<string, string> {
-  const id = Array.from(rootSpki, (b) => b.toString(16).padStart(2, "0")).join("");
+  const id = toHex(rootSpki);
   let lines = verifiedLines.get(id);
   if (!lines || lines.size > MAX_REMEMBERED) {
     lines = new Map();
