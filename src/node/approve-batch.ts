@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { planApproval } from "../core/approval/approve-request.ts";
+import { type CaKeyCache, planApproval } from "../core/approval/approve-request.ts";
 import { requestNameOfZip } from "../core/approval/request-name.ts";
 import { isoSeconds } from "../core/bytes/time.ts";
 import { ERROR_CODES } from "../core/errors/codes.ts";
@@ -111,6 +111,8 @@ export async function approveBatch(
   if (keyWarning) env.note(keyWarning);
   // One prompt and one decryption of an encrypted rootCA.key for the whole batch.
   const unlockCaKey = options.unlockCaKey ?? caKeyUnlockerFor(options, env);
+  // And one WebCrypto import of the CA key for the whole batch.
+  const caKeyCache: CaKeyCache = options.caKeyCache ?? {};
   const roster =
     options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined);
   // Who each zip is for, read before anything is signed: with a roster, two zips for one
@@ -134,6 +136,7 @@ export async function approveBatch(
       warnKeyMode: false,
       loadedRoster: roster,
       unlockCaKey,
+      caKeyCache,
     };
     let record: BatchRecord;
     try {

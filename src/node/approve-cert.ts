@@ -3,6 +3,7 @@ import {
   type Approval,
   type ApprovalInputs,
   approveRequest,
+  type CaKeyCache,
   type MaybeFile,
 } from "../core/approval/approve-request.ts";
 import { sha256Hex } from "../core/bytes/hash.ts";
@@ -44,6 +45,8 @@ export interface ApproveCertOptions {
   passphrase?: PassphraseSource | undefined;
   /** An unlock hook shared by a batch (one prompt, one decryption); wins over `passphrase`. */
   unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
+  /** The CA key imported once for a whole batch (reused while `rootCA.key` is unchanged). */
+  caKeyCache?: CaKeyCache | undefined;
   /**
    * Whether to warn about a `rootCA.key` that group or others can access (default true); a
    * batch warns once for all its zips instead.
@@ -307,6 +310,7 @@ export function readApprovalInputs(
     roster:
       options.loadedRoster ?? (options.roster !== undefined ? readRoster(options.roster, env) : undefined),
     unlockCaKey: options.unlockCaKey ?? caKeyUnlockerFor(options, env),
+    caKeyCache: options.caKeyCache,
   };
   return { zipPath, zipBytes: zipRead.bytes, inputs };
 }

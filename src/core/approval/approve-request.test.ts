@@ -254,3 +254,46 @@ describe("approveRequest", () => {
     );
   });
 });
+
+describe("approveRequest with a caKeyCache", () => {
+  /** `deps` whose WebCrypto counts the imports of a PKCS#8 private key. */
+  function countingDeps(): { deps: typeof deps; imports: () => number } {
+    let count = 0;
+    const subtle = deps.crypto.subtle;
+    const counting = new Proxy(subtle, {
+      get(target, prop) {
+        if (prop === "importKey") {
+          return (format: string, ...rest: unknown[]) => {
+            if (format === "pkcs8") count++;
+            return (target.importKey as (...a: unknown[]) => unknown).call(target, format, ...rest);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const crypto = {
+      ...deps.crypto,
+      subtle: counting,
+      getRandomValues: deps.crypto.getRandomValues.bind(deps.crypto),
+    };
+    return { deps: { ...deps, crypto } as typeof deps, imports: () => count };
+  }
+
+  test("imports the CA key for the first approval only, and again when rootCA.key changes", async () => {
+    const counted = countingDeps();
+    const zip = readFixture(H, "hospital-a/hospital-a.request.zip");
+    const cache = {};
+    await approveRequest({ ...hospitalApprovalInputs(zip), caKeyCache: cache }, counted.deps);
+    const first = counted.imports();
+    assert.ok(first > 0);
+    await approveRequest({ ...hospitalApprovalInputs(zip), caKeyCache: cache }, counted.deps);
+    assert.equal(counted.imports(), first, "the second approval reuses the imported key");
+    const inputs = hospitalApprovalInputs(zip);
+    const keyBytes = inputs.rootCaKey.bytes as Uint8Array;
+    // Same key, other bytes (a trailing newline): imported again, not trusted from the cache.
+    const changed = { ...inputs.rootCaKey, bytes: new Uint8Array([...keyBytes, 0x0a]) };
+    await approveRequest({ ...inputs, rootCaKey: changed, caKeyCache: cache }, counted.deps);
+    assert.ok(counted.imports() > first);
+  });
+});

@@ -41,7 +41,7 @@ import {
 } from "../x509/issue.ts";
 import { MIN_RSA_BITS, rsaKeyPolicyProblem } from "../x509/key-policy.ts";
 import { type LoadedPrivateKey, loadPkcs8, parsePrivateKeyPem } from "../x509/keys.ts";
-import { signPss } from "../x509/pss.ts";
+import { importPssSigningKey, signPssWithKey } from "../x509/pss.ts";
 import { randomSerial } from "../x509/serial.ts";
 import { parseSoleCertificate } from "../x509/sole-certificate.ts";
 import { dumpYaml } from "../yaml/dump-yaml.ts";
@@ -81,6 +81,17 @@ export interface ApprovalInputs {
   unlockCaKey?: ((encryptedPem: Uint8Array) => Promise<Uint8Array>) | undefined;
   /** The CA folder's current `crl.pem`, if it has one: carried in signed.json (package-crl.ts). */
   crlPem?: Uint8Array | undefined;
+  /**
+   * Shared by the approvals of one batch: the CA key imported for the first one is reused while
+   * `rootCA.key` holds the same bytes (importing an RSA key costs more than signing with it).
+   */
+  caKeyCache?: CaKeyCache | undefined;
+}
+
+/** The last imported CA key and the `rootCA.key` bytes it came from (see `caKeyCache`). */
+export interface CaKeyCache {
+  bytes?: Uint8Array;
+  key?: LoadedPrivateKey;
 }
 
 /** The verified request, as `cert approve --dry-run` and the signer see it. */
@@ -490,15 +501,19 @@ export async function loadCa(
  * encrypted key is opened with `inputs.unlockCaKey` (`PASSPHRASE_REQUIRED` without it).
  */
 export async function loadCaKey(
-  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey" | "unlockCaKey">,
+  inputs: Pick<ApprovalInputs, "caDir" | "rootCaKey" | "unlockCaKey" | "caKeyCache">,
   root: ParsedCertificate,
   deps: CoreDeps,
 ): Promise<LoadedPrivateKey> {
   const bytes = inputs.rootCaKey.bytes;
   if (!bytes) throw new FlareError("CA_NOT_FOUND", { message: `No root CA found at ${inputs.caDir}.` });
+  const cache = inputs.caKeyCache;
   let caKey: LoadedPrivateKey;
   try {
-    if (isEncryptedKeyPem(bytes)) {
+    if (cache?.key && cache.bytes && equalBytes(cache.bytes, bytes)) {
+      // Same file bytes: the checks below still run against this approval's rootCA.pem.
+      caKey = cache.key;
+    } else if (isEncryptedKeyPem(bytes)) {
       if (!inputs.unlockCaKey) {
         throw new FlareError("PASSPHRASE_REQUIRED", {
           message: `The root CA key ${inputs.rootCaKey.path} is encrypted and no passphrase was given.`,
@@ -508,6 +523,10 @@ export async function loadCaKey(
       caKey = await loadPkcs8(await inputs.unlockCaKey(bytes), deps);
     } else {
       caKey = await parsePrivateKeyPem(bytes, deps);
+    }
+    if (cache && cache.key !== caKey) {
+      cache.bytes = bytes.slice();
+      cache.key = caKey;
     }
   } catch (error) {
     if (error instanceof FlareError) throw error;
@@ -710,7 +729,8 @@ export async function approveRequest(inputs: ApprovalInputs, deps: CoreDeps): Pr
   const signedJsonText = dumpJson(signedJson, { indent: 2 });
   let signature: string;
   try {
-    signature = await signPss(utf8(signedJsonText), caKey.pkcs8Der, deps);
+    caKey.pssKey ??= await importPssSigningKey(caKey.pkcs8Der, deps);
+    signature = await signPssWithKey(utf8(signedJsonText), caKey.pssKey, deps);
   } catch (error) {
     throw new FlareError("CERT_SIGNING_FAILED", {
       message: `Failed to sign approval metadata: ${error instanceof Error ? error.message : String(error)}.`,

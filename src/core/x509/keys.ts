@@ -24,6 +24,8 @@ export interface LoadedPrivateKey {
   spkiDer: Uint8Array;
   /** DER PKCS#8 PrivateKeyInfo; re-import it for other schemes (RSA-PSS, see pss.ts). */
   pkcs8Der: Uint8Array;
+  /** The RSA-PSS import of `pkcs8Der`, kept once made (a batch signs many approvals). */
+  pssKey?: WebCryptoKey;
 }
 
 /** A freshly generated RSA-2048 key pair (certificates.md §1). */

@@ -23,8 +23,24 @@ export async function signPss(
   pkcs8Der: Uint8Array,
   deps: Pick<CoreDeps, "crypto">,
 ): Promise<string> {
+  return signPssWithKey(data, await importPssSigningKey(pkcs8Der, deps), deps);
+}
+
+/** Imports `pkcs8Der` once for {@link signPssWithKey} (a batch signs many files with one key). */
+export function importPssSigningKey(
+  pkcs8Der: Uint8Array,
+  deps: Pick<CoreDeps, "crypto">,
+): Promise<WebCryptoKey> {
+  return deps.crypto.subtle.importKey("pkcs8", toArrayBuffer(pkcs8Der), PSS_SHA256, false, ["sign"]);
+}
+
+/** {@link signPss} with a key from {@link importPssSigningKey}. */
+export async function signPssWithKey(
+  data: Uint8Array,
+  key: WebCryptoKey,
+  deps: Pick<CoreDeps, "crypto">,
+): Promise<string> {
   const subtle = deps.crypto.subtle;
-  const key = await subtle.importKey("pkcs8", toArrayBuffer(pkcs8Der), PSS_SHA256, false, ["sign"]);
   const saltLength = maxPssSaltLength((key.algorithm as RsaHashedKeyAlgorithm).modulusLength);
   const signature = await subtle.sign({ name: "RSA-PSS", saltLength }, key, toArrayBuffer(data));
   return toBase64(new Uint8Array(signature));
